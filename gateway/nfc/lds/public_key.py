@@ -1,0 +1,192 @@
+"""SubjectPublicKeyInfo as chips store it (DG14 chip-authentication keys, DG15 active-authentication
+keys): RSA, EC with named, explicit or BSI "standardized" domain parameters, and X9.42 DH.
+
+The parse keeps the exact DER and the raw key bytes for the protocols that need them, and checks
+that the key is usable now — a key `cryptography` cannot load is reported, not silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from asn1crypto import core, keys
+from cryptography.hazmat.primitives.asymmetric import dh, ec, rsa
+
+from gateway.nfc import oids
+from gateway.nfc.lds import asn1
+from gateway.nfc.lds.ec_params import CURVES, ECDomain, match_named_curve, verify_domain
+from gateway.nfc.lds.errors import LDSError, LDSUnsupportedError
+
+# asn1crypto's names of named curves → the names used here (those of `cryptography`).
+_NAMED_OIDS = {
+    "1.2.840.10045.3.1.1": "secp192r1",
+    "1.3.132.0.33": "secp224r1",
+    "1.2.840.10045.3.1.7": "secp256r1",
+    "1.3.132.0.34": "secp384r1",
+    "1.3.132.0.35": "secp521r1",
+    "1.3.36.3.3.2.8.1.1.3": "brainpoolP192r1",
+    "1.3.36.3.3.2.8.1.1.5": "brainpoolP224r1",
+    "1.3.36.3.3.2.8.1.1.7": "brainpoolP256r1",
+    "1.3.36.3.3.2.8.1.1.9": "brainpoolP320r1",
+    "1.3.36.3.3.2.8.1.1.11": "brainpoolP384r1",
+    "1.3.36.3.3.2.8.1.1.13": "brainpoolP512r1",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DHDomain:
+    p: int
+    g: int
+    q: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKeyInfo:
+    """One parsed SubjectPublicKeyInfo.
+
+    kind: "RSA", "EC" or "DH". curve: the named curve (also when explicit parameters were proven to
+    be that curve). explicit: the explicit EC parameters as stored, if any. parameter_id: the
+    standardized domain parameter id, if the key uses that form. key_bytes: the subjectPublicKey
+    bits (EC point, RSAPublicKey DER, or DH y as DER INTEGER). der: the whole SPKI as read.
+    """
+
+    algorithm: str
+    kind: str
+    der: bytes
+    key_bytes: bytes
+    curve: str | None = None
+    explicit: ECDomain | None = None
+    parameter_id: int | None = None
+    dh_domain: DHDomain | None = None
+    rsa_modulus_bits: int | None = None
+
+    @property
+    def loadable(self) -> bool:
+        try:
+            self.load()
+        except LDSError:
+            return False
+        return True
+
+    def load(self) -> Any:
+        """The key as a `cryptography` public key object (LDSUnsupportedError if it has no such form)."""
+        try:
+            return _load(self)
+        except LDSError:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise LDSError(f"{self.kind} public key is not valid: {type(exc).__name__}") from None
+
+
+def _load(info: PublicKeyInfo) -> Any:
+    if info.kind == "RSA":
+        rsa_key = keys.RSAPublicKey.load(info.key_bytes, strict=True)
+        return rsa.RSAPublicNumbers(rsa_key["public_exponent"].native, rsa_key["modulus"].native).public_key()
+    if info.kind == "EC":
+        if info.curve is None or info.curve not in CURVES:
+            raise LDSUnsupportedError(f"EC curve {info.curve or 'given by explicit parameters'} is not loadable")
+        return ec.EllipticCurvePublicKey.from_encoded_point(CURVES[info.curve](), info.key_bytes)
+    if info.kind == "DH":
+        if info.dh_domain is None:
+            raise LDSUnsupportedError("DH key with standardized domain parameters has no loadable form here")
+        y = core.Integer.load(info.key_bytes, strict=True).native
+        d = info.dh_domain
+        return dh.DHPublicNumbers(y, dh.DHParameterNumbers(d.p, d.g, d.q)).public_key()
+    raise LDSUnsupportedError(f"public key kind {info.kind} is not loadable")
+
+
+def _int_of(octets: bytes) -> int:
+    return int.from_bytes(octets, "big")
+
+
+def _explicit_domain(params_der: bytes) -> ECDomain:
+    spec = asn1.SpecifiedECDomain.load(params_der, strict=True)
+    if spec["field_id"]["field_type"].dotted != oids.PRIME_FIELD:
+        raise LDSUnsupportedError("explicit EC parameters over a non-prime field are not supported")
+    p = spec["field_id"]["parameters"].parse(core.Integer).native
+    base = spec["base"].native
+    size = (p.bit_length() + 7) // 8
+    if len(base) != 1 + 2 * size or base[0] != 0x04:
+        raise LDSUnsupportedError("explicit EC parameters: generator is not an uncompressed point")
+    cof = spec["cofactor"].native if spec["cofactor"].native is not None else None
+    return ECDomain(
+        p=p,
+        a=_int_of(spec["curve"]["a"].native),
+        b=_int_of(spec["curve"]["b"].native),
+        gx=_int_of(base[1 : 1 + size]),
+        gy=_int_of(base[1 + size :]),
+        n=spec["order"].native,
+        h=cof,
+    )
+
+
+def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
+    """Interpret one SubjectPublicKeyInfo (already loaded with the generic type)."""
+    alg = spki["algorithm"]["algorithm"].dotted
+    params = spki["algorithm"]["parameters"]
+    has_params = isinstance(params, core.Any) and params.contents is not None
+    bits = spki["subject_public_key"].contents or b""
+    if not bits or bits[0] != 0:
+        raise LDSError("subjectPublicKey is empty or has unused bits")
+    key_bytes = bytes(bits[1:])
+    der = spki.dump()
+
+    if alg == oids.RSA_ENCRYPTION:
+        rsa_key = keys.RSAPublicKey.load(key_bytes, strict=True)
+        n = rsa_key["modulus"].native
+        info = PublicKeyInfo(alg, "RSA", der, key_bytes, rsa_modulus_bits=n.bit_length())
+        info.load()
+        return info
+
+    if alg == oids.EC_PUBLIC_KEY:
+        if not has_params:
+            raise LDSUnsupportedError("EC key without domain parameters (implicitlyCA) cannot be used")
+        first = params.dump()[0]
+        if first == 0x06:  # namedCurve
+            curve_oid = core.ObjectIdentifier.load(params.dump(), strict=True).dotted
+            name = _NAMED_OIDS.get(curve_oid)
+            if name is None:
+                raise LDSUnsupportedError(f"EC named curve {curve_oid} is unknown")
+            info = PublicKeyInfo(alg, "EC", der, key_bytes, curve=name)
+        elif first == 0x30:  # specifiedCurve
+            dom = _explicit_domain(params.dump())
+            name = match_named_curve(dom)
+            if name is None:
+                verify_domain(dom)
+                if key_bytes[:1] != b"\x04":
+                    raise LDSUnsupportedError("compressed EC point on a curve without a loadable name")
+                dom.decode_point(key_bytes)
+            info = PublicKeyInfo(alg, "EC", der, key_bytes, curve=name, explicit=dom)
+        else:
+            raise LDSError("EC domain parameters are neither a named curve nor explicit parameters")
+        if info.curve in CURVES:
+            info.load()  # proves the point lies on the curve
+        return info
+
+    if alg == oids.STANDARDIZED_DOMAIN_PARAMETERS:
+        if not has_params:
+            raise LDSError("standardizedDomainParameters without a parameter id")
+        pid = params.parse(core.Integer).native
+        name = oids.STANDARDIZED_DOMAIN_PARAMETER_NAMES.get(pid)
+        if name is None:
+            raise LDSUnsupportedError(f"standardized domain parameter id {pid} is unknown")
+        kind = "DH" if pid <= 2 else "EC"
+        info = PublicKeyInfo(alg, kind, der, key_bytes, curve=name if kind == "EC" else None, parameter_id=pid)
+        if info.curve in CURVES:
+            info.load()
+        return info
+
+    if alg == oids.DH_PUBLIC_NUMBER:
+        if not has_params:
+            raise LDSError("DH key without domain parameters")
+        dp = asn1.DHDomainParameters.load(params.dump(), strict=True)
+        domain = DHDomain(dp["p"].native, dp["g"].native, dp["q"].native)
+        core.Integer.load(key_bytes, strict=True)
+        return PublicKeyInfo(alg, "DH", der, key_bytes, dh_domain=domain)
+
+    raise LDSUnsupportedError(f"public key algorithm {oids.NAMES.get(alg, alg)} is not supported")
+
+
+def parse_spki_der(der: bytes) -> PublicKeyInfo:
+    return parse_spki(asn1.SubjectPublicKeyInfo.load(der, strict=True))

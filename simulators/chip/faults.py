@@ -1,0 +1,53 @@
+"""Card-level quirks and failures real chips show, each switchable on its own (all off by default).
+
+Document-level faults (tampered data group, bad SOD signature, cloned AA/CA keys, empty SOD) live in
+the document builder: they change the files, not the card's behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CardRemoved(Exception):
+    """The card left the field (a 'pulled mid-read' fault fired). The transport should report the
+    card as absent; `VirtualCard.power_on()` puts it back."""
+
+
+@dataclass
+class CardFaults:
+    # Card pulled mid-read: after this many APDUs in total (counted from construction) the next
+    # transmit raises CardRemoved. Fires once.
+    pull_after_apdus: int | None = None
+    # Card pulled when a READ BINARY would return the byte at this offset (optionally only in the file
+    # `pull_at_read_fid`). Fires once — the reader's resume from the last offset then succeeds.
+    pull_at_read_offset: int | None = None
+    pull_at_read_fid: int | None = None
+    # Largest Le the chip accepts for READ BINARY (256 or 224 on some chips); larger → 6700.
+    max_le: int | None = None
+    # Extended-length APDUs refused with 6700 (cards without extended length support).
+    no_extended_length: bool = False
+    # READ BINARY with a short file identifier in P1 refused (`no_sfi_sw`, 6A86 or 6A82).
+    no_sfi: bool = False
+    no_sfi_sw: int = 0x6A86
+    # PACE-only chip: BAC (GET CHALLENGE for BAC / EXTERNAL AUTHENTICATE) refused with this SW.
+    pace_only: bool = False
+    bac_refusal_sw: int = 0x6D00
+    # The response that completes a file read (reaches its end) carries a corrupted DO'8E.
+    # `wrong_mac_fid` narrows it to one file (e.g. 0x011D for EF.SOD); `wrong_mac_once` makes it a
+    # transient glitch instead of a persistent chip bug.
+    wrong_mac_on_last_response: bool = False
+    wrong_mac_fid: int | None = None
+    wrong_mac_once: bool = False
+    # Link speed model for benchmarks (ISO/IEC 14443: 106, 212, 424 or 848 kbit/s). The card is
+    # sans-IO, so it only computes the time; the transport sleeps (see `link_seconds`).
+    link_kbit_s: int | None = None
+    frame_overhead_s: float = 0.002
+
+    def link_seconds(self, command_len: int, response_len: int) -> float:
+        """Air time of one exchange: both frames at the link rate (+ ~10 framing bits per byte
+        incl. CRC and start/stop) plus a fixed per-frame turnaround (FWT, PCB, CID)."""
+        if not self.link_kbit_s:
+            return 0.0
+        bits = (command_len + response_len + 8) * 10  # 4 bytes of prologue/CRC per frame
+        return bits / (self.link_kbit_s * 1000) + 2 * self.frame_overhead_s
