@@ -71,7 +71,8 @@ def render(result: MRZResult) -> str:
     rows.append(("check digits", ", ".join(f"{k} {v}" for k, v in result.checks.items())))
     out += [f"  {k:<16}{v}" for k, v in rows]
     for c in result.corrections:
-        out.append(f"  {'corrected':<16}line {c.line} position {c.position}: {c.from_char} -> {c.to_char}")
+        how = "confirmed by check digits" if c.checked else "no check digit here: please confirm"
+        out.append(f"  {'corrected':<16}line {c.line} position {c.position}: {c.from_char} -> {c.to_char} ({how})")
     for w in result.warnings:
         out.append(f"  {'warning':<16}{w.message}")
     for e in result.errors:

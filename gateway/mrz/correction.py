@@ -230,6 +230,7 @@ def correct(lines: Sequence[str], layout: Layout) -> Outcome:
     if composite_spec is not None:
         in_groups = {p for g in groups for p in (*g.positions, g.digit)}
         comp_only = [p for p in composite_spec[1] if p not in in_groups]
+        comp_only.append(composite_spec[2])  # the composite digit itself may be misread too
 
     def comp_only_variants(cost: int) -> Iterator[tuple[tuple[Pos, str], ...]]:
         forced = [p for p in comp_only if base_lines[p[0]][p[1]] not in alphabet[p]]
@@ -275,7 +276,7 @@ def correct(lines: Sequence[str], layout: Layout) -> Outcome:
             all_subs = dict(fixed_subs)
             all_subs.update(subs)
             corrections = tuple(
-                Correction(ln + 1, p + 1, lines[ln][p], c)
+                Correction(ln + 1, p + 1, lines[ln][p], c, checked=(ln, p) not in fixed_subs)
                 for (ln, p), c in sorted(all_subs.items())
                 if lines[ln][p] != c
             )

@@ -46,15 +46,22 @@ class Issue:
 
 @dataclass(frozen=True, slots=True)
 class Correction:
-    """One OCR substitution. `line` and `position` count from 1, as a person reads the MRZ."""
+    """One OCR substitution. `line` and `position` count from 1, as a person reads the MRZ.
+
+    `checked` tells whether a check digit confirms it. Names, countries and sex have no check digit:
+    a digit there is replaced by the letter it is most often mistaken for, which a person should
+    confirm by looking at the document.
+    """
 
     line: int
     position: int
     from_char: str
     to_char: str
+    checked: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "position": self.position, "from": self.from_char, "to": self.to_char}
+        return {"line": self.line, "position": self.position, "from": self.from_char, "to": self.to_char,
+                "checked": self.checked}
 
 
 @dataclass(slots=True)
