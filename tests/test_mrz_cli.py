@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+# The console script pyproject.toml installs, next to the interpreter running the tests.
+GATEWAY = str(Path(sys.executable).with_name("gateway"))
 
 TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gateway.cli", "mrz", "check", *args], input=stdin,
+    return subprocess.run([GATEWAY, "mrz", "check", *args], input=stdin,
                           capture_output=True, text=True, timeout=60, check=False)
 
 
