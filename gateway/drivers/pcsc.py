@@ -370,9 +370,7 @@ class PcscConnection:
             return self
         if self._ctx is None or not self._ctx.valid():
             self._ctx = _Context()
-        hresult, card, protocol = scard.SCardConnect(
-            self._ctx.handle, self.reader, self._share, self._wanted_protocols
-        )
+        hresult, card, protocol = scard.SCardConnect(self._ctx.handle, self.reader, self._share, self._wanted_protocols)
         if hresult != scard.SCARD_S_SUCCESS:
             raise self._connect_error(hresult)
         self._card, self._active_protocol = card, protocol
@@ -425,8 +423,17 @@ class PcscConnection:
         if self._card is None:
             raise NoCardError(f"not connected to a card in reader {self.reader!r}")
         hresult, response = scard.SCardTransmit(self._card, _PCI[self._active_protocol], list(apdu))
-        if hresult == scard.SCARD_S_SUCCESS:
+        if hresult == scard.SCARD_S_SUCCESS and len(response) >= 2:
             return bytes(response)
+        if hresult == scard.SCARD_S_SUCCESS:
+            # No status word at all: some drivers (vpcd among them) report a connection lost
+            # mid-exchange as an empty "successful" response.
+            if self._card_left():
+                self._drop_card()
+                return_error: PcscError = CardRemovedError(f"the card was removed from reader {self.reader!r}")
+            else:
+                return_error = TransmitError(f"the card in reader {self.reader!r} answered without a status word")
+            raise return_error
         raise self._transmit_error(hresult)
 
     # helpers -----------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import mul
+
 FILLER = "<"
 DIGITS = frozenset("0123456789")
 LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -12,26 +14,17 @@ CHAR_VALUE: dict[str, int] = {str(d): d for d in range(10)}
 CHAR_VALUE.update({chr(ord("A") + i): 10 + i for i in range(26)})
 CHAR_VALUE[FILLER] = 0
 
-_WEIGHTS = (7, 3, 1)
-# Value already multiplied by each weight: the hot loop is then one lookup and one add per char.
-_WEIGHTED = tuple({c: (v * w) for c, v in CHAR_VALUE.items()} for w in _WEIGHTS)
+# Character values as a byte translation table: `bytes.translate` and `map(mul, …)` run the
+# whole sum in C, which makes validation several times faster than a Python loop.
+_VALUE_TABLE = bytes.maketrans(
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<", bytes(range(36)) + b"\x00"
+)
+_WEIGHTS = (7, 3, 1) * 34  # longer than any MRZ check digit span (TD3 composite: 39 characters)
 
 
 def check_digit(data: str) -> int:
     """Doc 9303 check digit of `data` (which must consist of MRZ characters)."""
-    w0, w1, w2 = _WEIGHTED
-    total = 0
-    i = 0
-    n = len(data)
-    # Unrolled by three so the weight never needs an index computation.
-    while i + 3 <= n:
-        total += w0[data[i]] + w1[data[i + 1]] + w2[data[i + 2]]
-        i += 3
-    if i < n:
-        total += w0[data[i]]
-        if i + 1 < n:
-            total += w1[data[i + 1]]
-    return total % 10
+    return sum(map(mul, data.encode("ascii").translate(_VALUE_TABLE), _WEIGHTS)) % 10
 
 
 def check_digit_char(data: str) -> str:

@@ -8,9 +8,11 @@ them. Only input that is not an MRZ at all (wrong shape, foreign characters) rai
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
+from operator import mul
 
-from .charset import FILLER, LETTERS, MRZ_CHARS, check_digit
+from .charset import _VALUE_TABLE, _WEIGHTS, FILLER, MRZ_CHARS
 from .countries import known_codes
 from .errors import MRZError
 from .formats import DOCUMENT_CODE_FIRST, LAYOUTS, Layout
@@ -23,13 +25,18 @@ _FORMAT_NAMES = "TD1 (3×30), TD2 (2×36), TD3 (2×44), MRV-A (2×44) or MRV-B (
 _EXPIRY_YEARS_AHEAD = 20
 
 
+_MRZ_LINE = re.compile(r"[A-Z0-9<]+")
+_DIGIT_CHAR = "0123456789"
+_EMPTY_TD3_OPTIONAL = FILLER * 14
+
+
 def split_lines(mrz: str | Sequence[str]) -> list[str]:
     """Normalise input to MRZ lines: one string with newlines, one concatenated string, or lines.
 
     Surrounding white space and blank lines are dropped (OCR and terminals add them); anything
     else outside the MRZ alphabet is an error with its line and position.
     """
-    raw = mrz.splitlines() if isinstance(mrz, str) else list(mrz)
+    raw = mrz.splitlines() if isinstance(mrz, str) else mrz
     lines = []
     for item in raw:
         if not isinstance(item, str):
@@ -43,11 +50,16 @@ def split_lines(mrz: str | Sequence[str]) -> list[str]:
         count, length = _CONCATENATED[len(lines[0])]
         lines = [lines[0][i * length : (i + 1) * length] for i in range(count)]
     for n, line in enumerate(lines, 1):
-        for pos, ch in enumerate(line, 1):
-            if ch not in MRZ_CHARS:
-                what = "a lower-case letter" if ch.isalpha() and ch.islower() else "a character"
-                raise MRZError(f"line {n}, position {pos}: {what} outside the MRZ set (A-Z, 0-9, <)")
+        if _MRZ_LINE.fullmatch(line) is None:
+            _raise_bad_character(n, line)
     return lines
+
+
+def _raise_bad_character(n: int, line: str) -> None:
+    for pos, ch in enumerate(line, 1):
+        if ch not in MRZ_CHARS:
+            what = "a lower-case letter" if ch.isalpha() and ch.islower() else "a character"
+            raise MRZError(f"line {n}, position {pos}: {what} outside the MRZ set (A-Z, 0-9, <)")
 
 
 def detect_layout(lines: Sequence[str]) -> Layout:
@@ -72,25 +84,19 @@ def parse(mrz: str | Sequence[str], *, today: dt.date | None = None) -> MRZResul
     return parse_lines(lines, detect_layout(lines), today or dt.date.today())
 
 
-def _clean(s: str) -> str:
-    return s.rstrip(FILLER)
 
 
-def _names(name_field: str) -> tuple[str, str]:
-    primary, sep, secondary = name_field.partition("<<")
-    primary = primary.replace(FILLER, " ").strip()
-    secondary = secondary.replace(FILLER, " ").strip() if sep else ""
-    return primary, " ".join(secondary.split())
 
 
-def _date(text: str, kind: str, today: dt.date) -> tuple[dt.date | None, str | None]:
-    """Read YYMMDD; return (date, problem). The century is inferred: a birth date is never in the
-    future, an expiry date at most `_EXPIRY_YEARS_AHEAD` years ahead."""
+def _date(text: str, values: bytes, kind: str, today: dt.date) -> tuple[dt.date | None, str | None]:
+    """Read YYMMDD (`values` are its characters' check-digit values, digits as themselves); return
+    (date, problem). The century is inferred: a birth date is never in the future, an expiry date
+    at most `_EXPIRY_YEARS_AHEAD` years ahead."""
     if FILLER in text:
         return None, "incomplete"
-    if not text.isdigit():
+    if max(values) > 9:
         return None, "invalid"
-    yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:])
+    yy, mm, dd = values[0] * 10 + values[1], values[2] * 10 + values[3], values[4] * 10 + values[5]
     if kind == "birth":
         year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
     else:
@@ -109,70 +115,119 @@ def _date(text: str, kind: str, today: dt.date) -> tuple[dt.date | None, str | N
     return value, None
 
 
-def _digit_ok(data: str, digit: str) -> bool:
-    return digit in "0123456789" and check_digit(data) == ord(digit) - 48
+
+
+def _class(alphabet: frozenset[str]) -> str:
+    return "[" + "".join(sorted(alphabet)) + "]"
+
+
+def _patterns_of(layout: Layout) -> tuple[re.Pattern[str], ...]:
+    patterns = []
+    for ln in range(layout.lines):
+        fields = sorted((f for f in layout.fields if f.line == ln), key=lambda f: f.start)
+        patterns.append(re.compile("".join(f"{_class(f.alphabet)}{{{f.end - f.start}}}" for f in fields)))
+    return tuple(patterns)
+
+
+# Precomputed per format name (hashing a string is cached by Python; hashing a Layout is not).
+_PATTERNS = {name: _patterns_of(layout) for name, layout in LAYOUTS.items()}
+
+
+def _cd_ok(values: bytes, digit: str) -> bool:
+    """`values` are the covered characters already translated to their check-digit values."""
+    return digit == _DIGIT_CHAR[sum(map(mul, values, _WEIGHTS)) % 10]
+
+
+def _values(line: str) -> bytes:
+    return line.encode("ascii").translate(_VALUE_TABLE)
 
 
 def parse_lines(lines: Sequence[str], layout: Layout, today: dt.date) -> MRZResult:
-    """Parse lines already known to have `layout`'s shape."""
+    """Parse lines already known to have `layout`'s shape.
+
+    Positions are written out per format rather than looked up in `layout.fields`: this is the hot
+    path (tens of thousands of MRZs a second), and the tests regenerate every format through the
+    layout table, so the two cannot drift apart unnoticed.
+    """
+    fmt = layout.name
     errors: list[Issue] = []
     warnings: list[Issue] = []
-    checks: dict[str, str] = {}
-    get = {f.name: lines[f.line][f.start : f.end] for f in layout.fields}
+    optional_check = composite_check = composite_data = optional_2 = None
+    # Check-digit values of every character, computed once per line (digits map to themselves).
+    if fmt == "TD1":
+        l1, l2, name_field = lines
+        v1, v2 = _values(l1), _values(l2)
+        doc_code, state_raw, number, number_check, optional = l1[0:2], l1[2:5], l1[5:14], l1[14], l1[15:30]
+        number_values = v1[5:14]
+        birth_raw, birth_check, sex, expiry_raw, expiry_check = l2[0:6], l2[6], l2[7], l2[8:14], l2[14]
+        birth_values, expiry_values = v2[0:6], v2[8:14]
+        nat_raw, optional_2, composite_check = l2[15:18], l2[18:29], l2[29]
+        composite_data = v1[5:30] + v2[0:7] + v2[8:15] + v2[18:29]
+    else:
+        l1, l2 = lines
+        v2 = _values(l2)
+        doc_code, state_raw, name_field = l1[0:2], l1[2:5], l1[5:]
+        number, number_check, nat_raw = l2[0:9], l2[9], l2[10:13]
+        number_values = v2[0:9]
+        birth_raw, birth_check, sex, expiry_raw, expiry_check = l2[13:19], l2[19], l2[20], l2[21:27], l2[27]
+        birth_values, expiry_values = v2[13:19], v2[21:27]
+        if fmt == "TD3":
+            optional, optional_check, composite_check = l2[28:42], l2[42], l2[43]
+            composite_data = v2[0:10] + v2[13:20] + v2[21:43]
+        elif fmt == "TD2":
+            optional, composite_check = l2[28:35], l2[35]
+            composite_data = v2[0:10] + v2[13:20] + v2[21:35]
+        else:
+            optional = l2[28:]
 
-    # Characters each field may hold: a digit in a name is an OCR error, not a name.
-    for f in layout.fields:
-        value = get[f.name]
-        if any(ch not in f.alphabet for ch in value):
-            errors.append(Issue("invalid_characters", f"{f.name} holds characters its field does not allow", f.name))
+    # Characters each field may hold: a digit in a name is an OCR error, not a name. One regex per
+    # line checks every field at once; only a failing line is examined field by field.
+    for ln, pattern in enumerate(_PATTERNS[fmt]):
+        if pattern.fullmatch(lines[ln]) is None:
+            for f in layout.fields:
+                if f.line == ln and any(ch not in f.alphabet for ch in lines[ln][f.start : f.end]):
+                    errors.append(Issue("invalid_characters", f"{f.name} holds characters its field does not allow",
+                                        f.name))
 
-    doc_code = get["document_code"]
-    if doc_code[0] not in DOCUMENT_CODE_FIRST[layout.name]:
-        errors.append(Issue("invalid_document_code", f"document code is not valid for {layout.name}", "document_code"))
+    if doc_code[0] not in DOCUMENT_CODE_FIRST[fmt]:
+        errors.append(Issue("invalid_document_code", f"document code is not valid for {fmt}", "document_code"))
 
     # Document number, including the TD1/TD2 form longer than nine characters: filler in the check
     # digit position, the rest of the number in the optional data, its check digit after it.
-    number = get["document_number"]
-    number_check = get["document_number_check"]
-    optional = get["optional_data"]
     long_number = False
-    if number_check == FILLER and layout.name in ("TD1", "TD2") and optional[:1] not in ("", FILLER):
+    if number_check == FILLER and composite_data is not None and optional_check is None \
+            and optional[:1] not in ("", FILLER):
         overflow = optional.split(FILLER, 1)[0]
         if len(overflow) >= 2:
             long_number = True
             number = number + overflow[:-1]
+            number_values = _values(number)
             number_check = overflow[-1]
             optional = optional[len(overflow) :]
-    checks["document_number"] = OK if _digit_ok(number, number_check) else FAIL
 
-    birth_raw, expiry_raw = get["birth_date"], get["expiry_date"]
-    checks["birth_date"] = OK if _digit_ok(birth_raw, get["birth_date_check"]) else FAIL
-    checks["expiry_date"] = OK if _digit_ok(expiry_raw, get["expiry_date_check"]) else FAIL
-
-    if "optional_data_check" in get:
-        digit = get["optional_data_check"]
-        raw_optional = get["optional_data"]
-        if digit == FILLER and raw_optional.strip(FILLER) == "":
+    checks = {
+        "document_number": OK if _cd_ok(number_values, number_check) else FAIL,
+        "birth_date": OK if _cd_ok(birth_values, birth_check) else FAIL,
+        "expiry_date": OK if _cd_ok(expiry_values, expiry_check) else FAIL,
+    }
+    if optional_check is not None:
+        if optional_check == FILLER and optional == _EMPTY_TD3_OPTIONAL:
             checks["optional_data"] = ABSENT
         else:
-            checks["optional_data"] = OK if _digit_ok(raw_optional, digit) else FAIL
+            checks["optional_data"] = OK if _cd_ok(v2[28:42], optional_check) else FAIL
+    if composite_data is not None:
+        checks["composite"] = OK if _cd_ok(composite_data, composite_check) else FAIL
+    if FAIL in checks.values():
+        for name, state in checks.items():
+            if state == FAIL:
+                errors.append(Issue("check_digit_failed", f"check digit of {name} does not match", name))
 
-    for chk in layout.checks:
-        if chk.name != "composite":
-            continue
-        data = "".join(lines[ln][a:b] for ln, a, b in chk.spans)
-        checks["composite"] = OK if _digit_ok(data, lines[chk.line][chk.pos]) else FAIL
-
-    for name, state in checks.items():
-        if state == FAIL:
-            errors.append(Issue("check_digit_failed", f"check digit of {name} does not match", name))
-
-    birth, birth_problem = _date(birth_raw, "birth", today)
+    birth, birth_problem = _date(birth_raw, birth_values, "birth", today)
     if birth_problem == "incomplete":
         warnings.append(Issue("birth_date_incomplete", "birth date is partly unknown (filler in it)", "birth_date"))
     elif birth_problem:
         errors.append(Issue("invalid_date", "birth date is not a calendar date", "birth_date"))
-    expiry, expiry_problem = _date(expiry_raw, "expiry", today)
+    expiry, expiry_problem = _date(expiry_raw, expiry_values, "expiry", today)
     if expiry_problem:
         errors.append(Issue("invalid_date", "expiry date is not a calendar date", "expiry_date"))
     elif expiry is not None and expiry < today:
@@ -181,36 +236,37 @@ def parse_lines(lines: Sequence[str], layout: Layout, today: dt.date) -> MRZResu
         errors.append(Issue("dates_inconsistent", "expiry date is not after the birth date", "expiry_date"))
 
     codes = known_codes()
-    state = _clean(get["issuing_state"])
-    nationality = _clean(get["nationality"])
+    state = state_raw.rstrip(FILLER)
+    nationality = nat_raw.rstrip(FILLER)
     for fname, code in (("issuing_state", state), ("nationality", nationality)):
-        if code == "DEU":
-            warnings.append(Issue("deu_for_germany", f"{fname} is DEU; ICAO's code for Germany is D", fname))
-        elif code not in codes and all(ch in LETTERS for ch in code):
-            errors.append(Issue("unknown_country", f"{fname} is not an ICAO code", fname))
+        if code not in codes:
+            if code == "DEU":
+                warnings.append(Issue("deu_for_germany", f"{fname} is DEU; ICAO's code for Germany is D", fname))
+            elif code.isalpha() or not code:
+                errors.append(Issue("unknown_country", f"{fname} is not an ICAO code", fname))
 
-    name_field = get["name"]
-    primary, secondary = _names(name_field)
+    primary, sep, secondary = name_field.partition("<<")
+    primary = primary.replace(FILLER, " ").strip()
+    secondary = " ".join(secondary.replace(FILLER, " ").split()) if sep else ""
     if not primary and not secondary:
         errors.append(Issue("missing_name", "the name field is empty", "name"))
     if name_field[-1] != FILLER:
         warnings.append(Issue("name_possibly_truncated", "the name fills its whole field and may be truncated", "name"))
+    if long_number:
+        warnings.append(Issue("long_document_number", "document number continues in the optional data",
+                              "document_number"))
 
     fields: dict[str, str | None] = {
-        "document_code": _clean(doc_code),
+        "document_code": doc_code.rstrip(FILLER),
         "issuing_state": state,
-        "document_number": _clean(number),
+        "document_number": number.rstrip(FILLER),
         "primary_identifier": primary,
         "secondary_identifier": secondary,
         "nationality": nationality,
         "birth_date": birth.isoformat() if birth else None,
-        "sex": get["sex"],
+        "sex": sex,
         "expiry_date": expiry.isoformat() if expiry else None,
         "optional_data": optional.strip(FILLER),
-        "optional_data_2": _clean(get["optional_data_2"]) if "optional_data_2" in get else None,
+        "optional_data_2": optional_2.rstrip(FILLER) if optional_2 is not None else None,
     }
-    if long_number:
-        warnings.append(Issue("long_document_number", "document number continues in the optional data",
-                              "document_number"))
-    return MRZResult(layout.name, tuple(lines), fields, checks, errors, warnings)
-
+    return MRZResult(fmt, tuple(lines), fields, checks, errors, warnings)

@@ -51,8 +51,12 @@ def mrz_information(document_number: str, date_of_birth: str, date_of_expiry: st
         if len(value) != 6 or not value.isdigit():
             raise ValueError(f"{name} must be YYMMDD")
     return (
-        doc + check_digit(doc) + date_of_birth + check_digit(date_of_birth)
-        + date_of_expiry + check_digit(date_of_expiry)
+        doc
+        + check_digit(doc)
+        + date_of_birth
+        + check_digit(date_of_birth)
+        + date_of_expiry
+        + check_digit(date_of_expiry)
     )
 
 

@@ -25,10 +25,10 @@ from typing import Literal
 
 from . import crypto
 from .apdu import CommandAPDU, ResponseAPDU, general_authenticate, mse_set_at
-from .dh import GROUPS, DHGroup
+from .dh import GROUPS, DHGroup, DHKeyError
 from .ec import CURVES, Curve, PointError
 from .sm import SMSession
-from .status import AuthenticationFailed, CardError, ProtocolError
+from .status import AuthenticationFailed, CardError, ProtocolError, error_for
 from .tlv import TLVError, encode, parse_one
 
 ID_PACE = "0.4.0.127.0.7.2.2.4"
@@ -214,36 +214,25 @@ def domain_parameters(parameter_id: int) -> Curve | DHGroup:
 
 # --- integrated mapping building blocks (Doc 9303 Part 11 §4.4.3.3.2) -------------------------
 
-_PRF_CONSTANTS = {
-    8: (bytes.fromhex("a668892a7c41e3ca"), bytes.fromhex("a4e136ac725f738b")),
-    16: (bytes.fromhex("a668892a7c41e3ca739f40b057d85904"), bytes.fromhex("a4e136ac725f738b01c1f60217c188ad")),
-    32: (
-        bytes.fromhex("d463d65234124ef7897054986dca0a174e28df758cbaa03f240616414d5a1676"),
-        bytes.fromhex("54bd7255f0aaf831bec3423fcf39d69b6cbf066677d0faae5aadd99df8e53517"),
-    ),
-}
+_PRF_C0 = bytes.fromhex("a668892a7c41e3ca739f40b057d85904")
+_PRF_C1 = bytes.fromhex("a4e136ac725f738b01c1f60217c188ad")
 
 
 def pseudo_random(cipher: crypto.CipherName, key_bits: int, s: bytes, t: bytes, p: int) -> int:
-    """R_p(s, t) of the integrated mapping: a block-cipher PRF keyed by t, expanded to
-    ⌈(log2 p + 64) / l⌉ blocks and reduced mod p."""
-    bs = crypto.block_size(cipher)
-    key_len = 16 if cipher == "3DES" else key_bits // 8
-    c0, c1 = _PRF_CONSTANTS[bs if key_len <= 16 else 32]
-    n = -(-(p.bit_length() + 64) // (bs * 8))
-    k = t if cipher == "AES" or len(t) == 16 else t[:16]
-
-    def enc(key: bytes, data: bytes) -> bytes:
-        return crypto.cbc_encrypt(cipher, key, data)
-
-    key = enc(k, s)[:key_len] if len(k) == key_len else None
-    if key is None:
-        raise PACEError("nonce t has the wrong length for the cipher")
+    """R_p(s, t) of the integrated mapping: AES keyed by t encrypts s to the first key, each key
+    yields one output block E(k, c1) and the next key E(k, c0); ⌈(log2 p + 64) / 128⌉ blocks,
+    reduced mod p. Only AES-128 is implemented (the only suite with a public worked example)."""
+    if cipher != "AES" or key_bits != 128:
+        raise PACEError("integrated mapping is implemented for AES-128 only")
+    if len(s) != 16 or len(t) != 16:
+        raise PACEError("integrated mapping nonces must be 16 bytes")
+    n = -(-(p.bit_length() + 64) // 128)
+    key = crypto.ecb_encrypt("AES", t, s)
     out = b""
     for _ in range(n):
-        out += enc(key, c1)[:bs] if len(c1) > bs and key_len > 16 else enc(key, c1)
-        key = enc(key, c0)[:key_len]
-    return int.from_bytes(out[: n * bs], "big") % p
+        out += crypto.ecb_encrypt("AES", key, _PRF_C1)
+        key = crypto.ecb_encrypt("AES", key, _PRF_C0)
+    return int.from_bytes(out, "big") % p
 
 
 def point_encode(curve: Curve, u: int) -> tuple[int, int]:
@@ -314,6 +303,7 @@ class PACE:
         self._private = 0
         self._public = b""
         self._chip_public = b""
+        self._chip_mapping_point: tuple[int, int] | None = None
         self.ks_enc = b""
         self.ks_mac = b""
         self.session: SMSession | None = None
@@ -431,7 +421,7 @@ class PACE:
                 self._mapped = self._group.map_generic(s, self._mapping_private, chip_map)
                 if isinstance(self._group, _ECGroup):
                     self._chip_mapping_point = self._group.decode(chip_map)
-        except PointError as exc:
+        except (PointError, DHKeyError) as exc:
             raise PACEError(f"PACE mapping: {exc}") from None
         self._private = self._new_private(self._mapped.order)
         self._public = self._mapped.public(self._private)
@@ -444,7 +434,7 @@ class PACE:
             raise PACEError("PACE key agreement: chip echoed our public key")
         try:
             secret = self._mapped_group.shared_secret(self._private, chip_public)
-        except PointError as exc:
+        except (PointError, DHKeyError) as exc:
             raise PACEError(f"PACE key agreement: {exc}") from None
         self._chip_public = chip_public
         alg = self.algorithm
@@ -485,17 +475,55 @@ class PACE:
         ca = int.from_bytes(self.chip_authentication_data, "big")
         return curve.multiply(ca, pk) == self._chip_mapping_point
 
-    _chip_mapping_point: tuple[int, int] | None = None
-
-
-def _card_error(sw: int) -> CardError:
-    from .status import error_for
-
-    err = error_for(sw)
-    assert err is not None
-    return err
-
 
 def _with_context(sw: int, context: str) -> CardError:
-    err = _card_error(sw)
+    """The status word's own exception class, with the PACE step named in the message."""
+    err = error_for(sw)
+    if err is None:
+        raise PACEError(f"{context}: success status where an error was expected")
     return type(err)(sw, f"{err.message} ({context})")
+
+
+def supported(protocol_oid: str, parameter_id: int | None) -> bool:
+    """Whether this reader can run PACE with these PACEInfo values (standardized ids only)."""
+    try:
+        alg = pace_algorithm(protocol_oid)
+        params = domain_parameters(parameter_id) if parameter_id is not None else None
+    except PACEError:
+        return False
+    if params is None or isinstance(params, Curve) != (alg.agreement == "ECDH"):
+        return False
+    if alg.mapping == "IM":
+        if alg.cipher != "AES" or alg.key_bits != 128:
+            return False
+        if isinstance(params, Curve) and params.p % 4 != 3:
+            return False
+    return True
+
+
+def choose_pace_info(candidates: Iterable[tuple[str, int | None]]) -> tuple[str, int]:
+    """Pick one (protocol OID, parameter id) among EF.CardAccess's PACEInfos: supported ones only,
+    ECDH before DH, generic mapping (incl. CAM, which maps generically) before integrated,
+    stronger AES before weaker, 3DES last; ties keep the card's order. Raises PACEError if
+    none is usable, so a caller can fall back to BAC."""
+    mapping_rank = {"GM": 0, "CAM": 1, "IM": 2}
+    ranked = []
+    for index, (oid, param_id) in enumerate(candidates):
+        if param_id is None or not supported(oid, param_id):
+            continue
+        alg = pace_algorithm(oid)
+        ranked.append(
+            (
+                (
+                    alg.agreement != "ECDH",
+                    mapping_rank[alg.mapping],
+                    alg.cipher == "3DES",
+                    -alg.key_bits,
+                    index,
+                ),
+                (oid, param_id),
+            )
+        )
+    if not ranked:
+        raise PACEError("no supported PACE protocol among the card's PACEInfos")
+    return min(ranked)[1]

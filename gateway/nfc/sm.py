@@ -134,7 +134,8 @@ class SMSession:
         try:
             objs = list(iter_tlv(response.data))
         except TLVError as exc:
-            raise self._fail(SMError(f"protected response is not valid TLV: {exc}")) from None
+            # Unparseable means unauthenticatable: for the caller this is the same as a bad MAC.
+            raise self._fail(SMMACError(f"protected response cannot be authenticated: {exc}")) from None
         if not objs or objs[-1].tag != 0x8E:
             raise self._fail(SMMACError("protected response does not end with a MAC (DO'8E)"))
         mac_obj = objs[-1]

@@ -92,7 +92,9 @@ class FileSystem:
         raise CardError(SW_FILE_NOT_FOUND, "no EF with that SFI")
 
     # --- READ BINARY ---------------------------------------------------------------------------------
-    def resolve_read(self, cmd: Command, *, allow_sfi: bool = True, no_sfi_sw: int = 0x6A86) -> tuple[int, int]:
+    def resolve_read(
+        self, cmd: Command, *, allow_sfi: bool = True, no_sfi_sw: int = 0x6A86
+    ) -> tuple[int, int]:
         """Work out (file id, offset) of a READ BINARY and make that EF current (SFI reads do)."""
         if cmd.ins == 0xB0:
             if cmd.data:

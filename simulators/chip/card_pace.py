@@ -56,6 +56,9 @@ class PaceResponder:
         self.fixed = fixed
         self.step = 0  # 0: no MSE yet; 1..4: next GENERAL AUTHENTICATE step expected
         self.params: PaceParams | None = None
+        self.suite = PACE_SUITES[ID_PACE_ECDH_GM + ".2"]
+        self.curve = STANDARD_CURVES[13]
+        self.k_pi = b""
 
     # --- MSE:Set AT ----------------------------------------------------------------------------------
     def set_at(self, data: bytes) -> None:
@@ -102,9 +105,9 @@ class PaceResponder:
                 raise CardError(SW_WRONG_DATA, "dynamic authentication data expected")
             inner = as_dict(outer[0][1])
             return self._step(inner)
-        except CardError as err:
-            self.step = 0
-            raise err
+        except CardError:
+            self.step = 0  # any failure ends the run; the terminal restarts with MSE:Set AT
+            raise
         except PointError as exc:
             self.step = 0
             raise CardError(SW_WRONG_DATA, "bad public key") from exc

@@ -57,7 +57,7 @@ class SecureChannel:
         try:
             if 0x87 in found:
                 crypto = found[0x87]
-                if not crypto or crypto[0] != 0x01 or (len(crypto) - 1) % self.suite.block or len(crypto) == 1:
+                if len(crypto) < 2 or crypto[0] != 0x01 or (len(crypto) - 1) % self.suite.block:
                     raise CardError(SW_SM_OBJECTS_INCORRECT, "bad DO87")
                 data = unpad(self.suite.decrypt(self.ks_enc, crypto[1:], self._iv()))
             elif 0x85 in found:

@@ -50,7 +50,16 @@ class ChipDocument:
     bac: bool = True
     # Active authentication private key (cryptography private key object) or None.
     aa_private_key: Any = None
+    # Hash for AA, as DG14's ActiveAuthenticationInfo names it: "sha1" (RSA default, ISO 9796-2 trailer
+    # BC), "sha224", "sha256" (trailer 34CC), "sha384", "sha512"; None = sha1 for RSA, sha256 for ECDSA.
+    aa_digest: str | None = None
     # Chip authentication private key (cryptography EC/DH private key) and its key id, or None.
     ca_private_key: Any = None
     ca_key_id: int | None = None
     ca_protocol_oid: str | None = None
+    # Set by the document builder (simulators.chip.lds_builder) from the profile: its name (safe for
+    # logs and reader names, never personal data), the card-level faults as plain keyword arguments
+    # for `CardFaults(**card_faults)`, and the link speed for `LinkModel` (None = no link delay).
+    name: str = ""
+    card_faults: dict[str, Any] = field(default_factory=dict)
+    link_kbit_s: float | None = None

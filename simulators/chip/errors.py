@@ -7,7 +7,7 @@ them without importing each other; `simulators.chip.card` re-exports `CardRemove
 from __future__ import annotations
 
 
-class CardRemoved(Exception):  # noqa: N818 - the name states the physical event, not an error kind
+class CardRemoved(Exception):
     """The card has left the field (a "card pulled mid-read" fault, or an explicit removal).
 
     A transport that sees it must behave like a reader whose card vanished: drop the connection so the

@@ -43,10 +43,8 @@ def draw_face(width: int, height: int, seed: int) -> np.ndarray:
 
 
 def _encode(img: np.ndarray, fmt: ImageFormat, level: int) -> bytes:
-    if fmt == "jpeg":
-        params = [cv2.IMWRITE_JPEG_QUALITY, level]
-    else:
-        params = [cv2.IMWRITE_JPEG2000_COMPRESSION_X1000, level]
+    knob = cv2.IMWRITE_JPEG_QUALITY if fmt == "jpeg" else cv2.IMWRITE_JPEG2000_COMPRESSION_X1000
+    params = [knob, level]
     ok, buf = cv2.imencode(_EXT[fmt], img, params)
     if not ok:
         raise RuntimeError(f"OpenCV could not encode {fmt}")

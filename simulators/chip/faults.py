@@ -1,5 +1,7 @@
 """Card-level quirks and failures real chips show, each switchable on its own (all off by default).
 
+The link speed model (106-848 kbit/s) is a transport matter: see `simulators.chip.link.LinkModel`.
+
 Document-level faults (tampered data group, bad SOD signature, cloned AA/CA keys, empty SOD) live in
 the document builder: they change the files, not the card's behaviour.
 """
@@ -8,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simulators.chip.errors import CardRemoved
 
-class CardRemoved(Exception):
-    """The card left the field (a 'pulled mid-read' fault fired). The transport should report the
-    card as absent; `VirtualCard.power_on()` puts it back."""
+__all__ = ["CardFaults", "CardRemoved"]
 
 
 @dataclass
@@ -39,15 +40,3 @@ class CardFaults:
     wrong_mac_on_last_response: bool = False
     wrong_mac_fid: int | None = None
     wrong_mac_once: bool = False
-    # Link speed model for benchmarks (ISO/IEC 14443: 106, 212, 424 or 848 kbit/s). The card is
-    # sans-IO, so it only computes the time; the transport sleeps (see `link_seconds`).
-    link_kbit_s: int | None = None
-    frame_overhead_s: float = 0.002
-
-    def link_seconds(self, command_len: int, response_len: int) -> float:
-        """Air time of one exchange: both frames at the link rate (+ ~10 framing bits per byte
-        incl. CRC and start/stop) plus a fixed per-frame turnaround (FWT, PCB, CID)."""
-        if not self.link_kbit_s:
-            return 0.0
-        bits = (command_len + response_len + 8) * 10  # 4 bytes of prologue/CRC per frame
-        return bits / (self.link_kbit_s * 1000) + 2 * self.frame_overhead_s

@@ -342,3 +342,23 @@ class TestPKI:
             crl[c] = out / f"crl-{c}.der"
             crl[c].write_bytes(auth.crl_der)
         return TrustPaths(out, ml_path, pem, der, crl)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m simulators.chip.pki DIR`: write the test trust material for a reader to load."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m simulators.chip.pki", description=main.__doc__)
+    ap.add_argument("folder", help="output folder (created if missing)")
+    ap.add_argument("--countries", default=",".join(DEFAULT_COUNTRIES),
+                    help="comma-separated MRZ country codes whose CSCA to publish (default: %(default)s)")
+    ap.add_argument("--seed", default=DEFAULT_SEED, help="PKI seed (must match the simulated cards')")
+    args = ap.parse_args(argv)
+    countries = [c.strip().upper() for c in args.countries.split(",") if c.strip()]
+    paths = TestPKI(seed=args.seed).write_trust(args.folder, countries)
+    print(f"wrote master list and {len(countries)} CSCA/CRL pairs to {paths.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

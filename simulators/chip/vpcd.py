@@ -75,7 +75,7 @@ def card_removed_types() -> tuple[type[BaseException], ...]:
     """
     types: list[type[BaseException]] = [CardRemoved]
     try:
-        from simulators.chip import card as card_module  # noqa: PLC0415 - optional, avoids a cycle
+        from simulators.chip import card as card_module
     except ImportError:
         return tuple(types)
     other = getattr(card_module, "CardRemoved", None)
@@ -213,12 +213,15 @@ class VpcdCard:
         host: str = "127.0.0.1",
         link: LinkModel | None = None,
         reconnect_interval: float = 0.2,
+        min_out_s: float = 0.5,
     ) -> None:
         self.card = card
         self.port = port
         self.host = host
         self.link = link
         self.reconnect_interval = reconnect_interval
+        self.min_out_s = min_out_s
+        self._out_since = float("-inf")
         self.stats = LinkStats()
         self._cond = threading.Condition()
         self._inserted = False
@@ -244,9 +247,7 @@ class VpcdCard:
                 raise RuntimeError("VpcdCard is closed")
             self._inserted = True
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name=f"vpcd-card-{self.port}", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name=f"vpcd-card-{self.port}", daemon=True)
                 self._thread.start()
             self._cond.notify_all()
 
@@ -299,6 +300,10 @@ class VpcdCard:
                 self._cond.wait_for(lambda: self._inserted or self._closing)
                 if self._closing:
                     return
+                hold = self._out_since + self.min_out_s - time.monotonic()
+                if hold > 0:
+                    self._cond.wait_for(lambda: not self._wanted(), hold)
+                    continue
             sock = self._connect()
             if sock is None:
                 with self._cond:
@@ -316,6 +321,7 @@ class VpcdCard:
             finally:
                 with self._cond:
                     self._sock = None
+                    self._out_since = time.monotonic()
                     sock.close()
                     self._cond.notify_all()
                 log.info("virtual card out of vpcd port %d", self.port)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from gateway.nfc import oids
 from gateway.nfc.lds.errors import LDSError
 
 # Named curves `cryptography` can do arithmetic on, as (name, class).
@@ -70,10 +71,11 @@ def _add(dom: ECDomain, p1: tuple[int, int] | None, p2: tuple[int, int] | None) 
     (x1, y1), (x2, y2) = p1, p2
     if x1 == x2 and (y1 + y2) % p == 0:
         return None
-    if p1 == p2:
-        lam = (3 * x1 * x1 + dom.a) * pow(2 * y1, -1, p) % p
-    else:
-        lam = (y2 - y1) * pow(x2 - x1, -1, p) % p
+    if p1 == p2:  # tangent
+        num, den = 3 * x1 * x1 + dom.a, 2 * y1
+    else:  # chord
+        num, den = y2 - y1, x2 - x1
+    lam = num * pow(den, -1, p) % p
     x3 = (lam * lam - x1 - x2) % p
     return x3, (lam * (x1 - x3) - y1) % p
 
@@ -98,8 +100,35 @@ def _multiples(curve: ec.EllipticCurve) -> list[tuple[int, int]]:
     return out
 
 
+def _standardized_match(dom: ECDomain) -> str | None:
+    """Exact match against the PACE/CA standardized curves (ids 8-18) of `gateway.nfc.ec`."""
+    try:
+        from gateway.nfc.ec import CURVES as STANDARD_CURVES
+    except ImportError:  # pragma: no cover - the table ships with the reader
+        return None
+    for pid, c in STANDARD_CURVES.items():
+        same = (c.p, c.a % c.p, c.b % c.p, c.gx, c.gy, c.n) == (
+            dom.p,
+            dom.a % dom.p,
+            dom.b % dom.p,
+            dom.gx,
+            dom.gy,
+            dom.n,
+        )
+        if same and (dom.h is None or dom.h == c.h):
+            return oids.STANDARDIZED_DOMAIN_PARAMETER_NAMES.get(pid)
+    return None
+
+
 def match_named_curve(dom: ECDomain) -> str | None:
-    """Name of the loadable named curve these explicit parameters describe, or None."""
+    """Name of the named curve these explicit parameters describe, or None.
+
+    First an exact comparison with the standardized curve table (covers brainpoolP192r1/P224r1/
+    P320r1, which `cryptography` lacks); then, for curves `cryptography` can load, a check that
+    does not depend on any table: the curve's own G, 2G, 3G and the stated order."""
+    name = _standardized_match(dom)
+    if name is not None:
+        return name
     if dom.p < 3 or dom.p % 2 == 0 or dom.n < 2 or not dom.on_curve(dom.gx, dom.gy):
         return None
     for name, cls in _LOADABLE:

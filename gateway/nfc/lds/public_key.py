@@ -85,7 +85,8 @@ def _load(info: PublicKeyInfo) -> Any:
         return rsa.RSAPublicNumbers(rsa_key["public_exponent"].native, rsa_key["modulus"].native).public_key()
     if info.kind == "EC":
         if info.curve is None or info.curve not in CURVES:
-            raise LDSUnsupportedError(f"EC curve {info.curve or 'given by explicit parameters'} is not loadable")
+            curve = info.curve or "given by explicit parameters"
+            raise LDSUnsupportedError(f"EC curve {curve} is not loadable by cryptography")
         return ec.EllipticCurvePublicKey.from_encoded_point(CURVES[info.curve](), info.key_bytes)
     if info.kind == "DH":
         if info.dh_domain is None:
@@ -154,8 +155,9 @@ def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
             name = match_named_curve(dom)
             if name is None:
                 verify_domain(dom)
+            if name not in CURVES:  # no cryptography object to validate the point: check it here
                 if key_bytes[:1] != b"\x04":
-                    raise LDSUnsupportedError("compressed EC point on a curve without a loadable name")
+                    raise LDSUnsupportedError("compressed EC point on a curve cryptography cannot load")
                 dom.decode_point(key_bytes)
             info = PublicKeyInfo(alg, "EC", der, key_bytes, curve=name, explicit=dom)
         else:
@@ -172,7 +174,8 @@ def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
         if name is None:
             raise LDSUnsupportedError(f"standardized domain parameter id {pid} is unknown")
         kind = "DH" if pid <= 2 else "EC"
-        info = PublicKeyInfo(alg, kind, der, key_bytes, curve=name if kind == "EC" else None, parameter_id=pid)
+        curve = name if kind == "EC" else None
+        info = PublicKeyInfo(alg, kind, der, key_bytes, curve=curve, parameter_id=pid)
         if info.curve in CURVES:
             info.load()
         return info

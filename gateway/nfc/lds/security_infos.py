@@ -188,9 +188,8 @@ def _parse_info(raw: bytes, oid: str) -> SecurityInfo:
         if mapping == "CAM" and last == 1:
             return UnknownSecurityInfo(oid, raw)  # CAM is defined for AES only
         v = asn1.PACEInfo.load(raw, strict=True)
-        return PACEInfo(
-            oid, v["version"].native, _opt_int(v["parameter_id"]), mapping, agreement, oids.CIPHER_SUFFIXES[last]
-        )
+        cipher = oids.CIPHER_SUFFIXES[last]
+        return PACEInfo(oid, v["version"].native, _opt_int(v["parameter_id"]), mapping, agreement, cipher)
     if oid in oids.CA_ARCS:
         v = asn1.ChipAuthenticationDomainParameterInfo.load(raw, strict=True)
         return ChipAuthenticationDomainParameterInfo(
