@@ -84,7 +84,7 @@ def _alternatives(ch: str, allowed: frozenset[str]) -> list[str]:
     return [c for c in CONFUSABLE.get(ch, "") if c in allowed]
 
 
-def _groups(lines: Sequence[str], layout: Layout, alphabet: dict[Pos, frozenset[str]]) -> list[tuple[str, list[Pos], Pos, bool]]:
+def _groups(lines: Sequence[str], layout: Layout) -> list[tuple[str, list[Pos], Pos, bool]]:
     """The check-digit groups of this MRZ, with TD1/TD2 long document numbers resolved."""
     out: list[tuple[str, list[Pos], Pos, bool]] = []
     for chk in layout.checks:
@@ -155,11 +155,8 @@ def _variants(group: _Group, lines: Sequence[str], cost: int) -> list[tuple[tupl
             for picks in product(*(group.options[i] for i in idx)):
                 total = group.base + sum(d for _, d in picks)
                 subs = tuple((group.positions[i], c) for i, (c, _) in zip(idx, picks, strict=True))
-                if digit_char == FILLER:
-                    # Only an all-filler field may carry a filler check digit.
-                    ok = all_filler and not subs
-                else:
-                    ok = total % 10 == CHAR_VALUE[digit_char]
+                # Only an all-filler field may carry a filler check digit.
+                ok = (all_filler and not subs) if digit_char == FILLER else total % 10 == CHAR_VALUE[digit_char]
                 if ok:
                     if digit_cost:
                         subs = (*subs, (group.digit, digit_char))
@@ -199,7 +196,7 @@ def correct(lines: Sequence[str], layout: Layout) -> Outcome:
     and every check digit."""
     alphabet = _alphabet_map(layout)
     lines = tuple(lines)
-    groups_spec = _groups(lines, layout, alphabet)
+    groups_spec = _groups(lines, layout)
     composite_spec = next((g for g in groups_spec if g[0] == "composite"), None)
     field_specs = [g for g in groups_spec if g[0] != "composite"]
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from operator import mul
 
-from .charset import _VALUE_TABLE, _WEIGHTS, FILLER, MRZ_CHARS
+from .charset import _VALUE_TABLE, FILLER, MRZ_CHARS
 from .countries import known_codes
 from .errors import MRZError
 from .formats import DOCUMENT_CODE_FIRST, LAYOUTS, Layout
@@ -88,33 +87,36 @@ def parse(mrz: str | Sequence[str], *, today: dt.date | None = None) -> MRZResul
 
 
 
-def _date(text: str, values: bytes, kind: str, today: dt.date) -> tuple[dt.date | None, str | None]:
-    """Read YYMMDD (`values` are its characters' check-digit values, digits as themselves); return
-    (date, problem). The century is inferred: a birth date is never in the future, an expiry date
-    at most `_EXPIRY_YEARS_AHEAD` years ahead."""
+_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _date(text: str, values: bytes, kind: str, today_iso: str, today_year: int) -> tuple[str | None, str | None]:
+    """Read YYMMDD; return (ISO date, problem). The century is inferred: a birth date is never in
+    the future, an expiry date at most `_EXPIRY_YEARS_AHEAD` years ahead.
+
+    Works on ISO strings rather than `datetime.date` objects (ISO dates order like the dates they
+    name): date construction was a fifth of the validation time.
+    """
     if FILLER in text:
         return None, "incomplete"
     if max(values) > 9:
         return None, "invalid"
     yy, mm, dd = values[0] * 10 + values[1], values[2] * 10 + values[3], values[4] * 10 + values[5]
-    if kind == "birth":
-        year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
-    else:
-        base = today.year - today.year % 100
-        year = base + yy
-        if year > today.year + _EXPIRY_YEARS_AHEAD:
-            year -= 100
-        elif year <= today.year + _EXPIRY_YEARS_AHEAD - 100:
-            year += 100
-    try:
-        value = dt.date(year, mm, dd)
-        if kind == "birth" and value > today:
-            value = dt.date(year - 100, mm, dd)
-    except ValueError:
+    if not (1 <= mm <= 12 and 1 <= dd <= _DAYS_IN_MONTH[mm]):
         return None, "invalid"
-    return value, None
-
-
+    tail = "-" + text[2:4] + "-" + text[4:6]
+    century = today_year - today_year % 100
+    year = century + yy
+    if kind == "birth":
+        if f"{year:04d}{tail}" > today_iso:
+            year -= 100
+    elif year > today_year + _EXPIRY_YEARS_AHEAD:
+        year -= 100
+    elif year <= today_year + _EXPIRY_YEARS_AHEAD - 100:
+        year += 100
+    if mm == 2 and dd == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        return None, "invalid"
+    return f"{year:04d}{tail}", None
 
 
 def _class(alphabet: frozenset[str]) -> str:
@@ -134,8 +136,9 @@ _PATTERNS = {name: _patterns_of(layout) for name, layout in LAYOUTS.items()}
 
 
 def _cd_ok(values: bytes, digit: str) -> bool:
-    """`values` are the covered characters already translated to their check-digit values."""
-    return digit == _DIGIT_CHAR[sum(map(mul, values, _WEIGHTS)) % 10]
+    """`values` are the covered characters already translated to their check-digit values. The
+    7-3-1 sum is taken as three strided sums, each a single C-level pass over bytes."""
+    return digit == _DIGIT_CHAR[(7 * sum(values[0::3]) + 3 * sum(values[1::3]) + sum(values[2::3])) % 10]
 
 
 def _values(line: str) -> bytes:
@@ -222,15 +225,16 @@ def parse_lines(lines: Sequence[str], layout: Layout, today: dt.date) -> MRZResu
             if state == FAIL:
                 errors.append(Issue("check_digit_failed", f"check digit of {name} does not match", name))
 
-    birth, birth_problem = _date(birth_raw, birth_values, "birth", today)
+    today_iso, today_year = today.isoformat(), today.year
+    birth, birth_problem = _date(birth_raw, birth_values, "birth", today_iso, today_year)
     if birth_problem == "incomplete":
         warnings.append(Issue("birth_date_incomplete", "birth date is partly unknown (filler in it)", "birth_date"))
     elif birth_problem:
         errors.append(Issue("invalid_date", "birth date is not a calendar date", "birth_date"))
-    expiry, expiry_problem = _date(expiry_raw, expiry_values, "expiry", today)
+    expiry, expiry_problem = _date(expiry_raw, expiry_values, "expiry", today_iso, today_year)
     if expiry_problem:
         errors.append(Issue("invalid_date", "expiry date is not a calendar date", "expiry_date"))
-    elif expiry is not None and expiry < today:
+    elif expiry is not None and expiry < today_iso:
         warnings.append(Issue("expired", "the document has expired", "expiry_date"))
     if birth is not None and expiry is not None and expiry <= birth:
         errors.append(Issue("dates_inconsistent", "expiry date is not after the birth date", "expiry_date"))
@@ -263,9 +267,9 @@ def parse_lines(lines: Sequence[str], layout: Layout, today: dt.date) -> MRZResu
         "primary_identifier": primary,
         "secondary_identifier": secondary,
         "nationality": nationality,
-        "birth_date": birth.isoformat() if birth else None,
+        "birth_date": birth,
         "sex": sex,
-        "expiry_date": expiry.isoformat() if expiry else None,
+        "expiry_date": expiry,
         "optional_data": optional.strip(FILLER),
         "optional_data_2": optional_2.rstrip(FILLER) if optional_2 is not None else None,
     }
