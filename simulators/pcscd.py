@@ -181,7 +181,7 @@ def _prepared_conf(conf: Path) -> Path:
 def running_pcscd() -> int | None:
     """Pid of the pcscd that owns /run/pcscd, or None if none runs."""
     try:
-        pid = int(PID_FILE.read_text().strip())
+        pid = int(PID_FILE.read_bytes().split(b"\0")[0].strip())  # pcscd writes a trailing NUL
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
     except (OSError, ValueError):
         return None
@@ -319,6 +319,19 @@ def ensure_pcscd(conf: Path = READER_CONF, timeout: float = 10.0) -> PcscdHandle
 
     Returns a handle whose `stop()` terminates pcscd only if it was started here.
     """
+    try:
+        return _ensure_pcscd_once(conf, timeout)
+    except _LostRace:
+        # Another pcscd was shutting down while ours started; its files are gone now: try once more.
+        time.sleep(0.2)
+        return _ensure_pcscd_once(conf, timeout)
+
+
+class _LostRace(Exception):
+    pass
+
+
+def _ensure_pcscd_once(conf: Path, timeout: float) -> PcscdHandle:
     pid = running_pcscd()
     if pid is not None and _list_readers() is not None:
         return PcscdHandle(pid=pid, started=False, conf=conf)
@@ -345,6 +358,8 @@ def ensure_pcscd(conf: Path = READER_CONF, timeout: float = 10.0) -> PcscdHandle
             if other is not None:  # lost a start-up race against another starter: share theirs
                 return PcscdHandle(pid=other, started=False, conf=conf)
             tail = Path(log_file.name).read_text(errors="replace").strip().splitlines()[-3:]
+            if any("Another pcscd" in line for line in tail):
+                raise _LostRace
             raise PcscdError(f"pcscd exited with status {process.returncode}: {' | '.join(tail)}")
         readers = _list_readers()
         if readers is not None and expected <= set(readers):

@@ -80,8 +80,7 @@ DG1_PART4_TD3 = bytes.fromhex(
 )
 # DG11 test vector of ZeroPass/pymrtd tests/ef/dg11_test.py (full name, date and place of birth).
 DG11_PYMRTD = bytes.fromhex(
-    "6B305C065F0E5F2B5F115F0E0C546573743C3C5465737465725F2B0831393730313230315F110B4E6F727468616D"
-    "70746F6E"
+    "6B305C065F0E5F2B5F115F0E0C546573743C3C5465737465725F2B0831393730313230315F110B4E6F727468616D70746F6E"
 )
 
 
@@ -90,6 +89,22 @@ DG11_PYMRTD = bytes.fromhex(
 
 def dg1(lines: list[str]) -> bytes:
     return encode(0x61, encode(0x5F1F, "".join(lines).encode("ascii")))
+
+
+def small_dg2() -> bytes:
+    """A DG2 with one 19794-5 record and one 39794-5 record around stand-in JPEG bytes (not decodable:
+    for structure tests and fuzzing only)."""
+    image = b"\xff\xd8\xff\xe0" + bytes(range(16))
+    info = bytes(16) + bytes([1, 0, 0, 64, 0, 80]) + bytes(6)
+    block = (4 + len(info) + len(image)).to_bytes(4, "big") + info + image
+    record = b"FAC\x00010\x00" + (14 + len(block)).to_bytes(4, "big") + b"\x00\x01" + block
+    size = encode(0xA7, encode(0x80, b"\x40") + encode(0x81, b"\x50"))
+    two_d = encode(0xA0, encode(0x80, image) + encode(0xA1, encode(0xA0, encode(0x80, b"\x02")) + size))
+    rep = encode(0x30, encode(0x80, b"\x01") + encode(0xA1, encode(0xA0, two_d)))
+    modern = encode(0x65, encode(0xA0, encode(0x80, b"\x01")) + encode(0xA1, rep))
+    header = encode(0xA1, encode(0x81, b"\x02") + encode(0x87, b"\x01\x01") + encode(0x88, b"\x00\x08"))
+    bits = encode(0x7F60, header + encode(0x5F2E, record)) + encode(0x7F60, header + encode(0x7F2E, modern))
+    return encode(0x75, encode(0x7F61, encode(0x02, b"\x02") + bits))
 
 
 _SIGNER_KEY = ec.generate_private_key(ec.SECP256R1())

@@ -13,6 +13,7 @@ Import them from conftest.py:  `from tests.pcsc_fixtures import pcscd, vpcd_card
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -101,7 +102,9 @@ def pcscd() -> Iterator[PcscdHandle]:
             pytest.skip(str(exc))
         pytest.fail(f"PC/SC stack unavailable: {exc}", pytrace=False)
     yield handle
-    if not os.environ.get("GATEWAY_PCSCD_KEEP"):
+    if os.environ.get("GATEWAY_PCSCD_KEEP"):
+        atexit.unregister(handle.stop)
+    else:
         handle.stop()
 
 
@@ -151,4 +154,5 @@ def vpcd_card(pcscd: PcscdHandle) -> Iterator[Callable[..., SimulatedCard]]:
     yield start
     for simulated in started:
         simulated.slot.close()
+    for simulated in started:  # the next test must find the readers empty
         wait_card_state(simulated.reader, False, 3.0)

@@ -171,6 +171,20 @@ def test_chip_authentication_public_key_explicit_p256_loads():
     assert info.public_key.load().public_numbers() == key.public_numbers()
 
 
+def test_unusable_chip_authentication_key_is_kept_with_its_reason():
+    spki = lds_asn1.SubjectPublicKeyInfo(
+        {
+            "algorithm": {"algorithm": oids.EC_PUBLIC_KEY, "parameters": core.ObjectIdentifier("1.2.3.4")},
+            "subject_public_key": core.BitString.load(encode(0x03, b"\x00\x04" + b"\x01" * 64)),
+        }
+    ).dump()
+    ca = lds_asn1.ChipAuthenticationInfo({"protocol": oids.ID_CA_ECDH + ".2", "version": 1}).dump()
+    infos = parse_dg14(encode(0x6E, _set(_ca_pk(spki, key_id=1), ca)))
+    (unsupported,) = infos.unsupported
+    assert unsupported.protocol == oids.ID_PK_ECDH and "1.2.3.4 is unknown" in unsupported.reason
+    assert infos.chip_authentication_public_keys == () and len(infos.chip_authentication_infos) == 1
+
+
 def test_explicit_parameters_that_lie_are_refused():
     key = ec.generate_private_key(ec.SECP256R1()).public_key()
     point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)

@@ -176,3 +176,36 @@ def test_cloned_chips_hold_keys_that_do_not_match_dg14_dg15():
     # The clone's other key is still genuine: only the named one is swapped.
     assert ca_clone.aa_private_key.public_key().public_numbers() == \
         serialization.load_der_public_key(tlv_one(ca_clone.app_files[dg_fid(15)], 0x6F)).public_numbers()
+
+
+# RFC 5639 section 3.4, brainpoolP256r1 — written out here, independent of the simulator's tables.
+BP256 = {
+    "p": 0xA9FB57DBA1EEA9BC3E660A909D838D726E3BF623D52620282013481D1F6E5377,
+    "a": 0x7D5A0975FC2C3057EEF67530417AFFE7FB8055C126DC5C6CE94A4B44F330B5D9,
+    "b": 0x26DC5C6CE94A4B44F330B5D9BBD77CBF958416295CF7E1CE6BCCDC18FF8C07B6,
+    "x": 0x8BD2AEB9CB7E57CB2C4B482FFC81B7AFB9DE27E1E3BD23C23A4453BD9ACE3262,
+    "y": 0x547EF835C3DAC4FD97F8461A14611DC9C27745132DED8E545C1D54C72F046997,
+    "n": 0xA9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7,
+}
+
+
+def _explicit_key(spki: asn1_keys.PublicKeyInfo, private_key) -> None:
+    params = spki["algorithm"]["parameters"]
+    assert params.name == "specified"
+    dom = params.chosen
+    assert dom["field_id"]["parameters"].native == BP256["p"]
+    assert int.from_bytes(dom["curve"]["a"].native, "big") == BP256["a"]
+    assert int.from_bytes(dom["curve"]["b"].native, "big") == BP256["b"]
+    assert dom["base"].native == b"\x04" + BP256["x"].to_bytes(32, "big") + BP256["y"].to_bytes(32, "big")
+    assert dom["order"].native == BP256["n"] and dom["cofactor"].native == 1
+    numbers = private_key.public_key().public_numbers()
+    assert spki["public_key"].native == b"\x04" + numbers.x.to_bytes(32, "big") + numbers.y.to_bytes(32, "big")
+
+
+def test_explicit_curve_parameters_in_dg14_and_dg15():
+    doc = build_document(load_profile("td3-explicit-ec-params"))
+    infos = {i["protocol"].dotted: i for i in _security_infos(tlv_one(doc.app_files[dg_fid(14)], 0x6E))}
+    _explicit_key(asn1_keys.PublicKeyInfo.load(infos["0.4.0.127.0.7.2.2.1.2"]["required"].dump()),
+                  doc.ca_private_key)
+    _explicit_key(asn1_keys.PublicKeyInfo.load(tlv_one(doc.app_files[dg_fid(15)], 0x6F)), doc.aa_private_key)
+    assert "2.23.136.1.1.5" in infos

@@ -29,7 +29,8 @@ REQUIRED = {"td3-bac", "td1-eu-pace", "td3-pace-bac-ca-aa", "fault-tampered-dg",
 FAULT_OF = {"fault-tampered-dg": "tampered_dg", "fault-bad-signature": "bad_signature",
             "fault-expired-ds": "expired_ds", "fault-revoked-ds": "revoked_ds",
             "fault-unknown-csca": "unknown_csca", "fault-cloned-aa": "cloned_aa", "fault-cloned-ca": "cloned_ca",
-            "fault-empty-sod": "empty_sod", "fault-unsigned-sod": "unsigned_sod"}
+            "fault-empty-sod": "empty_sod", "fault-unsigned-sod": "unsigned_sod",
+            "fault-empty-sod-signed": "empty_sod"}
 APPENDIX_D_KEY = "L898902C<369080619406236"
 
 
@@ -156,6 +157,8 @@ def test_inconsistent_fault_requests_are_refused():
     ('[dg11]\nshoe_size = "44"', "shoe_size"),
     ('[access]\ncan = "12ab"', "CAN"),
     ('[chip]\ndg2_size = 10', "dg2_size"),
+    ('[chip]\ndg_hash = "md5"', "dg_hash"),
+    ('[faults]\nempty_sod = "half"', "empty_sod"),
     ('card_faults = "pulled"', "card_faults"),
 ])
 def test_bad_profile_values_fail_at_load_time(tmp_path, snippet, match):

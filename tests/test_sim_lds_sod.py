@@ -24,12 +24,13 @@ from sim_lds_verify import (
 from simulators.chip.document import FID_SOD
 from simulators.chip.lds_builder import build_document
 from simulators.chip.pki import TestPKI
-from simulators.chip.profile import load_profile
+from simulators.chip.profile import DocumentFaults, ProfileError, load_profile
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 LDS_OIDS = {"2.23.136.1.1.1", "1.3.27.1.1.1"}
 GENUINE = ["td3-bac", "td1-eu-pace", "td3-pace-bac-ca-aa", "td3-rsa-pss", "td3-ecdsa-aa-p256",
-           "quirk-legacy-lds-oid", "td1-multi-paceinfo", "td1-long-document-number", "quirk-slow-card"]
+           "quirk-legacy-lds-oid", "td1-multi-paceinfo", "td1-long-document-number", "quirk-slow-card",
+           "td3-explicit-ec-params"]
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +183,24 @@ def test_other_data_group_hashes_and_lds_v1_security_object(dg_hash, trust):
     assert so["version"].native == 1 and so["hash_algorithm"]["algorithm"].native == dg_hash
     assert so["version_info"].parsed[0].native == "0108"
     assert _hash_mismatches(doc, econtent) == []
+
+
+def test_signed_sod_without_hashes_verifies_but_covers_nothing(trust):
+    _, cscas, _ = trust
+    doc = build_document(load_profile("fault-empty-sod-signed"))
+    sd, ds = _sod(doc)
+    so = LdsSecurityObject.load(check_signer_info(sd, ds))
+    assert len(so["hashes"]) == 0
+    assert _issuer(ds, cscas) is not None
+
+
+def test_sod_variants_without_content():
+    base = load_profile("td3-bac")
+    zero = build_document(dataclasses.replace(base, faults=DocumentFaults(empty_sod="zero-length")))
+    assert zero.app_files[FID_SOD] == b""
+    detached = build_document(dataclasses.replace(base, faults=DocumentFaults(empty_sod="no-content")))
+    sd, _ds = _sod(detached)
+    assert sd["encap_content_info"]["content"].native is None
+    assert len(sd["signer_infos"]) == 1
+    with pytest.raises(ProfileError, match="empty_sod"):
+        DocumentFaults(empty_sod="half")

@@ -157,7 +157,9 @@ def test_vpcd_card_serves_requests_and_reconnects_after_the_reader_side_restarts
         conn = fake.accept()
         assert fake.request(conn, b"\x01") is None
         assert fake.request(conn, b"\x04") == EchoCard.ATR
-        assert fake.request(conn, bytes.fromhex("8001000003010203"), split=True) == bytes.fromhex("0102039000")
+        assert fake.request(conn, bytes.fromhex("8001000003010203"), split=True) == bytes.fromhex(
+            "0102039000"
+        )
         assert card.power_ons == 1
         # "pcscd restarts": the listener and the connection vanish, then come back on the same port.
         port = fake.port

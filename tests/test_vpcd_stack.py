@@ -11,7 +11,11 @@ from smartcard.System import readers as pyscard_readers
 
 from simulators.chip.link import LinkModel
 from simulators.pcscd import VPCD_PORTS, PcscdHandle
-from tests.pcsc_fixtures import EchoCard, pcscd, vpcd_card  # noqa: F401 - fixtures
+from tests import pcsc_fixtures
+from tests.pcsc_fixtures import EchoCard
+
+pcscd = pcsc_fixtures.pcscd  # fixtures (until conftest.py imports them)
+vpcd_card = pcsc_fixtures.vpcd_card
 
 pytestmark = pytest.mark.pcsc
 
@@ -50,7 +54,7 @@ def test_pyscard_sees_the_atr_and_the_card_is_powered(vpcd_card) -> None:  # typ
         assert bytes(connection.getATR()) == EchoCard.ATR
         assert card.power_ons >= 1 and card.powered
     finally:
-        connection.disconnect()
+        connection.release()
 
 
 def test_apdu_round_trip_through_pyscard(vpcd_card) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +71,7 @@ def test_apdu_round_trip_through_pyscard(vpcd_card) -> None:  # type: ignore[no-
         assert len(data) == 256 and data[:2] == [0x00, 0x01] and (sw1, sw2) == (0x90, 0x00)
         assert card.apdus[-1] == bytes.fromhex("00B0010000")
     finally:
-        connection.disconnect()
+        connection.release()
 
 
 def test_removal_and_reinsertion_are_seen_by_pcscd(vpcd_card) -> None:  # type: ignore[no-untyped-def]
@@ -78,12 +82,12 @@ def test_removal_and_reinsertion_are_seen_by_pcscd(vpcd_card) -> None:  # type: 
     try:
         assert connection.transmit([0x00, 0xA4, 0x04, 0x00, 0x00]) == ([], 0x90, 0x00)
     finally:
-        connection.disconnect()
+        connection.release()
 
 
 def test_several_readers_at_once_each_reach_their_own_card(
-    pcscd: PcscdHandle,  # noqa: F811
-    vpcd_card,  # type: ignore[no-untyped-def]  # noqa: F811
+    pcscd: PcscdHandle,
+    vpcd_card,  # type: ignore[no-untyped-def]
 ) -> None:
     ports = pcscd.available_ports()
     assert len(ports) >= 2
@@ -99,7 +103,7 @@ def test_several_readers_at_once_each_reach_their_own_card(
             assert card.apdus == [bytes([0x80, 0x01, 0x00, 0x00, 0x02]) + port.to_bytes(2, "big")]
     finally:
         for connection in connections.values():
-            connection.disconnect()
+            connection.release()
 
 
 def test_link_model_time_is_what_the_host_measures(vpcd_card) -> None:  # type: ignore[no-untyped-def]
@@ -114,10 +118,10 @@ def test_link_model_time_is_what_the_host_measures(vpcd_card) -> None:  # type: 
             assert len(data) == 256 and sw1 == 0x90
         measured = time.monotonic() - started
     finally:
-        connection.disconnect()
+        connection.release()
     modeled = rounds * model.exchange_time(5, 258)
     assert sim.slot.stats.modeled_link_s == pytest.approx(modeled)
-    assert 0.95 <= measured / modeled <= 1.6, (measured, modeled)
+    assert 0.95 <= measured / modeled <= 1.3, (measured, modeled)
 
 
 @pytest.mark.skipif(shutil.which("pcsc_scan") is None, reason="pcsc-tools not installed")
@@ -137,3 +141,21 @@ def _index(scan_output: str, reader: str) -> int:
         if name == reader and number.isdigit():
             return int(number)
     raise AssertionError(f"pcsc_scan did not list {reader!r}")
+
+
+def test_the_real_virtual_card_through_the_stack(vpcd_card) -> None:  # type: ignore[no-untyped-def]
+    card_module = pytest.importorskip("simulators.chip.card")
+    from simulators.chip.lds_builder import build_document
+    from simulators.chip.profile import load_profile
+
+    card = card_module.VirtualCard(build_document(load_profile("td3-bac")))
+    sim = vpcd_card(card, port=35963)
+    connection = _pyscard_connection(sim.reader)
+    try:
+        assert bytes(connection.getATR()) == card.atr
+        select = list(bytes.fromhex("00A4040C07A0000002471001"))
+        assert connection.transmit(select) == ([], 0x90, 0x00)
+        _, sw1, sw2 = connection.transmit([0x00, 0xB0, 0x00, 0x00, 0x04])  # plain read before BAC
+        assert (sw1, sw2) != (0x90, 0x00)
+    finally:
+        connection.release()

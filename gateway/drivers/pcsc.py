@@ -101,7 +101,9 @@ _COMM_FAILED = {scard.SCARD_E_NOT_TRANSACTED, scard.SCARD_F_COMM_ERROR, scard.SC
 
 def _service_error(hresult: int, action: str) -> ReaderUnavailableError:
     if hresult == scard.SCARD_E_INVALID_HANDLE:
-        return ReaderUnavailableError(f"{action}: connection to the PC/SC service was lost (pcscd restarted?)")
+        return ReaderUnavailableError(
+            f"{action}: connection to the PC/SC service was lost (pcscd restarted?)"
+        )
     return ReaderUnavailableError(f"{action}: PC/SC service (pcscd) is not running ({_message(hresult)})")
 
 
@@ -130,7 +132,9 @@ class _Context:
             raise ReaderUnavailableError(f"cannot list readers: {_message(hresult)}")
         return list(readers)
 
-    def states(self, readers: list[tuple[str, int]], timeout_ms: int) -> tuple[int, list[tuple[str, int, bytes]]]:
+    def states(
+        self, readers: list[tuple[str, int]], timeout_ms: int
+    ) -> tuple[int, list[tuple[str, int, bytes]]]:
         hresult, states = scard.SCardGetStatusChange(self.handle, timeout_ms, readers)
         if hresult != scard.SCARD_S_SUCCESS:
             return hresult, []
@@ -369,8 +373,12 @@ class PcscConnection:
         if self._card is not None:
             return self
         if self._ctx is None or not self._ctx.valid():
+            if self._ctx is not None:
+                self._ctx.release()  # stale after a pcscd restart
             self._ctx = _Context()
-        hresult, card, protocol = scard.SCardConnect(self._ctx.handle, self.reader, self._share, self._wanted_protocols)
+        hresult, card, protocol = scard.SCardConnect(
+            self._ctx.handle, self.reader, self._share, self._wanted_protocols
+        )
         if hresult != scard.SCARD_S_SUCCESS:
             raise self._connect_error(hresult)
         self._card, self._active_protocol = card, protocol
@@ -385,7 +393,9 @@ class PcscConnection:
         """
         disposition = scard.SCARD_RESET_CARD if reset else scard.SCARD_LEAVE_CARD
         if self._card is not None and self._ctx is not None and self._ctx.valid():
-            hresult, protocol = scard.SCardReconnect(self._card, self._share, self._wanted_protocols, disposition)
+            hresult, protocol = scard.SCardReconnect(
+                self._card, self._share, self._wanted_protocols, disposition
+            )
             if hresult == scard.SCARD_S_SUCCESS:
                 self._active_protocol = protocol
                 self._read_atr()
@@ -426,14 +436,9 @@ class PcscConnection:
         if hresult == scard.SCARD_S_SUCCESS and len(response) >= 2:
             return bytes(response)
         if hresult == scard.SCARD_S_SUCCESS:
-            # No status word at all: some drivers (vpcd among them) report a connection lost
-            # mid-exchange as an empty "successful" response.
-            if self._card_left():
-                self._drop_card()
-                return_error: PcscError = CardRemovedError(f"the card was removed from reader {self.reader!r}")
-            else:
-                return_error = TransmitError(f"the card in reader {self.reader!r} answered without a status word")
-            raise return_error
+            # No status word at all: vpcd (and some other drivers) report a connection lost in the
+            # middle of an exchange as an empty "successful" response.
+            hresult = scard.SCARD_E_NOT_TRANSACTED
         raise self._transmit_error(hresult)
 
     # helpers -----------------------------------------------------------------------------------------
@@ -476,6 +481,8 @@ class PcscConnection:
         if hresult in _READER_GONE:
             self._drop_card()
             return ReaderUnavailableError(f"{where} vanished")
+        if hresult == scard.SCARD_E_NOT_TRANSACTED:
+            return TransmitError(f"the card in {where} did not answer")
         return TransmitError(f"the card in {where} did not answer: {_message(hresult)}")
 
     def _card_left(self) -> bool:
@@ -491,7 +498,9 @@ class PcscConnection:
                     remaining_ms = int((deadline - time.monotonic()) * 1000)
                     if remaining_ms <= 0:
                         return False
-                    hresult, states = ctx.states([(self.reader, state & ~scard.SCARD_STATE_CHANGED)], remaining_ms)
+                    hresult, states = ctx.states(
+                        [(self.reader, state & ~scard.SCARD_STATE_CHANGED)], remaining_ms
+                    )
                 return hresult != scard.SCARD_E_TIMEOUT
         except PcscError:
             return False

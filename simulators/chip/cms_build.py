@@ -31,12 +31,14 @@ def signed_data(
     signing_time: dt.datetime | None = None,
     signature_key=None,
     with_signer_info: bool = True,
+    omit_econtent: bool = False,
 ) -> bytes:
     """ContentInfo{signedData} DER.
 
     `certificates` (cryptography certs) go into SignedData.certificates; by default the signer's own.
     `signature_key` signs instead of `signer_key` to make a well-formed but invalid signature.
     `with_signer_info=False` leaves signerInfos empty: an *unsigned* SignedData a verifier must reject.
+    `omit_econtent=True` signs as usual but leaves eContent out (detached), so the file carries no hashes.
     """
     h = hash_for(algorithm)
     digest_alg = {"algorithm": h.name}
@@ -64,7 +66,8 @@ def signed_data(
     fields: dict = {
         "version": "v3",
         "digest_algorithms": [digest_alg],
-        "encap_content_info": {"content_type": econtent_type, "content": econtent},
+        "encap_content_info": {"content_type": econtent_type} if omit_econtent
+        else {"content_type": econtent_type, "content": econtent},
         "signer_infos": [signer_info] if with_signer_info else [],
     }
     if certs:

@@ -6,7 +6,7 @@ shipping any private key in the repository, so every key is *derived* from a pub
 These keys protect nothing; they exist only so a test PKI can be rebuilt anywhere.
 
 EC keys come straight from the seed (a scalar below the curve order). RSA keys are built from primes
-found by a seeded search (sieve + Miller-Rabin), which costs ~0.1 s per key, so they are cached per
+found by a seeded search (sieve + Miller-Rabin), ~0.1 s (1024 bit) to ~0.5 s (2048 bit) per key, cached per
 process.
 """
 

@@ -110,28 +110,31 @@ def build_document(profile: Profile, pki: TestPKI | None = None) -> ChipDocument
         elif n == 14:
             infos: list[bytes] = []
             if ca_key is not None:
-                infos += security_infos.chip_authentication_infos(profile.ca_protocol, ca_key.public_key(),
-                                                                  profile.ca_key_id)
+                infos += security_infos.chip_authentication_infos(
+                    profile.ca_protocol, ca_key.public_key(), profile.ca_key_id, profile.explicit_ec_parameters)
             if profile.active_authentication == "ecdsa":
                 infos.append(security_infos.active_authentication_info("sha256"))
             files[14] = lds_files.dg14(infos)
         elif n == 15:
             if aa_key is None:
                 raise ProfileError(f"profile {profile.name}: DG15 needs active_authentication rsa or ecdsa")
-            files[15] = lds_files.dg15(aa_key.public_key())
+            files[15] = lds_files.dg15(aa_key.public_key(), profile.explicit_ec_parameters)
 
     signer = pki.signer(facts.issuing_state, faults.signer_kind(), profile.signer_algorithm)
+    empty = faults.empty_sod_kind
     lds_so = lds_security_object(
-        files, profile.dg_hash,
+        {} if empty == "no-hashes" else files, profile.dg_hash,
         *((profile.lds_version, profile.unicode_version) if profile.sod_version == 1 else (None, None)),
     )
     wrong_key = None
     if faults.bad_signature:
         wrong_key = pki.signer(facts.issuing_state, "unknown-csca", signer.algorithm).key
     sod = ef_sod(lds_so, signer, content_type=profile.sod_content_type, signature_key=wrong_key,
-                 with_signer_info=not faults.unsigned_sod)
-    if faults.empty_sod:
+                 with_signer_info=not faults.unsigned_sod, omit_econtent=empty == "no-content")
+    if empty == "file":
         sod = bytes([lds_files.TAG_SOD, 0x00])
+    elif empty == "zero-length":
+        sod = b""
     if faults.tampered_dg is not None:
         files[faults.tampered_dg] = _tamper(faults.tampered_dg, files[faults.tampered_dg])
 

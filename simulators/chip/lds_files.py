@@ -110,9 +110,9 @@ def dg14(security_infos: list[bytes]) -> bytes:
     return tlv(DG_TAGS[14], der_set_of(security_infos))
 
 
-def dg15(public_key) -> bytes:
+def dg15(public_key, explicit: bool = False) -> bytes:
     """6F { SubjectPublicKeyInfo } of the active authentication key."""
-    return tlv(DG_TAGS[15], spki_der(public_key))
+    return tlv(DG_TAGS[15], spki_der(public_key, explicit))
 
 
 def card_access(pace_infos: list[bytes]) -> bytes:

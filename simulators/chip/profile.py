@@ -11,7 +11,8 @@ TOML layout (all tables optional except [mrz]):
               optional_data, optional_data_2         (fields go to gateway.mrz.build_mrz)
     [access]  bac = true, can = "123456", pace = [{protocol = "ecdh-gm-aes-128", parameter_id = 13}]
     [chip]    face_format, dg2_size, active_authentication ("none"|"rsa"|"ecdsa"), aa_rsa_bits,
-              aa_curve, chip_authentication (bool), ca_protocol, ca_curve, ca_key_id, data_groups,
+              aa_curve, chip_authentication (bool), ca_protocol, ca_curve, ca_key_id, explicit_ec_parameters,
+              data_groups,
               signer_algorithm, dg_hash, sod_content_type, lds_version, unicode_version, sod_version
     [dg11], [dg12]  field = value (see lds_files.DG11_FIELDS / DG12_FIELDS)
     [faults]  tampered_dg, bad_signature, expired_ds, revoked_ds, unknown_csca, cloned_aa, cloned_ca,
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
+EMPTY_SOD_KINDS = (False, True, "file", "zero-length", "no-hashes", "no-content")
 DEFAULT_PACE = ({"protocol": "ecdh-gm-aes-128", "parameter_id": "brainpoolP256r1"},)
 
 
@@ -48,8 +50,23 @@ class DocumentFaults:
     unknown_csca: bool = False  # DS issued by a CSCA missing from master list and trust folder
     cloned_aa: bool = False  # card's AA private key does not match DG15
     cloned_ca: bool = False  # card's CA private key does not match DG14
-    empty_sod: bool = False  # EF.SOD is '77 00'
+    # EF.SOD without hashes: true/"file" = '77 00'; "zero-length" = a 0-byte file; "no-hashes" = validly
+    # signed LDS security object listing no data group; "no-content" = signed, eContent left out.
+    empty_sod: bool | str = False
     unsigned_sod: bool = False  # SignedData with an empty signerInfos
+
+    def __post_init__(self) -> None:
+        if self.empty_sod not in EMPTY_SOD_KINDS:
+            raise ProfileError(f"empty_sod must be one of {EMPTY_SOD_KINDS}")
+        if self.tampered_dg is not None and not isinstance(self.tampered_dg, int):
+            raise ProfileError("tampered_dg must be a data group number")
+
+    @property
+    def empty_sod_kind(self) -> str | None:
+        """None, or 'file' / 'zero-length' / 'no-hashes' / 'no-content'."""
+        if self.empty_sod is False:
+            return None
+        return "file" if self.empty_sod is True else str(self.empty_sod)
 
     def signer_kind(self) -> str:
         kinds = [k for k, on in (("expired", self.expired_ds), ("revoked", self.revoked_ds),
@@ -87,6 +104,7 @@ class Profile:
     ca_protocol: str = "ecdh-aes-128"
     ca_curve: str = "brainpoolP256r1"
     ca_key_id: int | None = None
+    explicit_ec_parameters: bool = False  # DG14/DG15 EC keys with spelled-out curves, as many real chips
     data_groups: list[int] | None = None  # None: 1, 2, 11/12 when given, 14/15 when CA/AA
     signer_algorithm: str | None = None  # None: the PKI's default
     dg_hash: str = "sha256"
@@ -108,7 +126,7 @@ _MRZ_FIELDS = {"format", "document_code", "issuing_state", "document_number", "p
                "optional_data_2"}
 _CHIP = {"face_format", "dg2_size", "active_authentication", "aa_rsa_bits", "aa_curve", "chip_authentication",
          "ca_protocol", "ca_curve", "ca_key_id", "data_groups", "signer_algorithm", "dg_hash",
-         "sod_content_type", "lds_version", "unicode_version", "sod_version"}
+         "sod_content_type", "lds_version", "unicode_version", "sod_version", "explicit_ec_parameters"}
 
 
 def _check_keys(where: str, got: dict, allowed: set[str]) -> None:
@@ -148,8 +166,10 @@ def _validate(profile: Profile) -> None:
                 raise ValueError(f"PACE protocol {p.protocol!r} is not an OID")
             security_infos.parameter_id(p.parameter_id)
         security_infos.ca_oid(profile.ca_protocol)
-        curve_for(profile.ca_curve)
-        curve_for(profile.aa_curve)
+        for curve in (profile.ca_curve, profile.aa_curve):
+            if profile.explicit_ec_parameters and curve not in ("brainpoolP256r1", "p256", "brainpoolP384r1", "p384"):
+                raise ValueError(f"explicit parameters are available for 256/384-bit curves only, not {curve}")
+            curve_for(curve)
     except ValueError as exc:
         raise ProfileError(f"{where}: {exc}") from None
     if profile.signer_algorithm is not None and profile.signer_algorithm not in ALGORITHMS:
@@ -160,6 +180,10 @@ def _validate(profile: Profile) -> None:
             raise ProfileError(f"{where}: [dg{dg}] has no field(s) {sorted(unknown)}; known: {sorted(known)}")
     if profile.can is not None and not (profile.can.isdigit() and 1 <= len(profile.can) <= 10):
         raise ProfileError(f"{where}: CAN must be digits (usually six)")
+    if profile.sod_version not in (0, 1):
+        raise ProfileError(f"{where}: sod_version must be 0 or 1")
+    if profile.dg_hash not in ("sha1", "sha224", "sha256", "sha384", "sha512"):
+        raise ProfileError(f"{where}: dg_hash must be sha1, sha224, sha256, sha384 or sha512")
     if not 1000 <= profile.dg2_size <= 200_000:
         raise ProfileError(f"{where}: dg2_size must be between 1000 and 200000 bytes")
 

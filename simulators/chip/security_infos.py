@@ -10,6 +10,7 @@ from __future__ import annotations
 from asn1crypto import core
 from asn1crypto import keys as asn1_keys
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from simulators.chip.tlv_build import encode_length
 
@@ -109,18 +110,47 @@ def pace_info(protocol: str, param_id: int | str | None, version: int = 2) -> by
     return PACEInfo(fields).dump()
 
 
-def spki_der(public_key) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+def spki_der(public_key, explicit: bool = False) -> bytes:
+    """SubjectPublicKeyInfo DER. `explicit=True` spells an EC curve out (X9.62 specifiedCurve) the way
+    many real DG14/DG15 keys do, instead of naming it by OID; RSA keys are unaffected."""
+    named = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if not explicit or not isinstance(public_key, ec.EllipticCurvePublicKey):
+        return named
+    from simulators.chip.card_ec import STANDARD_CURVES
+
+    param_id = _PARAM_ID_BY_CURVE.get(public_key.curve.name)
+    if param_id not in STANDARD_CURVES:
+        raise ValueError(f"no explicit parameters known for curve {public_key.curve.name}")
+    c = STANDARD_CURVES[param_id]
+    size = c.size
+    domain = asn1_keys.SpecifiedECDomain({
+        "version": "ecdpVer1",
+        "field_id": {"field_type": "prime_field", "parameters": core.Integer(c.p)},
+        "curve": {"a": c.a.to_bytes(size, "big"), "b": c.b.to_bytes(size, "big")},
+        "base": b"\x04" + c.gx.to_bytes(size, "big") + c.gy.to_bytes(size, "big"),
+        "order": c.n,
+        "cofactor": 1,
+    })
+    point = public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return asn1_keys.PublicKeyInfo({
+        "algorithm": {"algorithm": "ec", "parameters": asn1_keys.ECDomainParameters("specified", domain)},
+        "public_key": point,
+    }).dump()
 
 
-def chip_authentication_infos(protocol: str, public_key, key_id: int | None = None) -> list[bytes]:
+# cryptography curve names -> standardized domain parameter id (for the explicit parameters table).
+_PARAM_ID_BY_CURVE = {"secp256r1": 12, "brainpoolP256r1": 13, "secp384r1": 15, "brainpoolP384r1": 16}
+
+
+def chip_authentication_infos(protocol: str, public_key, key_id: int | None = None,
+                              explicit: bool = False) -> list[bytes]:
     """ChipAuthenticationInfo + ChipAuthenticationPublicKeyInfo for one CA key (ECDH or DH)."""
     oid = ca_oid(protocol)
     agreement = oid.split(".")[-2]  # "1" DH, "2" ECDH
     info: dict[str, object] = {"protocol": oid, "version": 1}
     pk: dict[str, object] = {
         "protocol": f"{ID_PK}.{agreement}",
-        "chip_authentication_public_key": asn1_keys.PublicKeyInfo.load(spki_der(public_key)),
+        "chip_authentication_public_key": asn1_keys.PublicKeyInfo.load(spki_der(public_key, explicit)),
     }
     if key_id is not None:
         info["key_id"] = key_id

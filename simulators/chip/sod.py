@@ -63,10 +63,10 @@ def lds_security_object(data_groups: dict[int, bytes], hash_name: str = "sha256"
 
 
 def ef_sod(lds_so: bytes, signer: Signer, *, content_type: str = OID_LDS_SECURITY_OBJECT,
-           signature_key=None, with_signer_info: bool = True) -> bytes:
+           signature_key=None, with_signer_info: bool = True, omit_econtent: bool = False) -> bytes:
     content_info = signed_data(
         content_type, lds_so, signer_key=signer.key, signer_cert=signer.certificate,
         algorithm=signer.algorithm, signing_time=signer.signing_time, signature_key=signature_key,
-        with_signer_info=with_signer_info,
+        with_signer_info=with_signer_info, omit_econtent=omit_econtent,
     )
     return tlv(TAG_SOD, content_info)

@@ -34,6 +34,7 @@ __all__ = [
     "CardLike",
     "ControlRequest",
     "FrameDecoder",
+    "LinkStats",
     "VpcdCard",
     "VpcdControl",
     "VpcdFrameError",
@@ -197,6 +198,19 @@ class LinkStats:
     modeled_link_s: float = 0.0
 
 
+def _quick_ack(sock: socket.socket) -> None:
+    """Acknowledge vpcd's segments at once instead of after the 40 ms delayed-ACK timer.
+
+    vpcd writes without TCP_NODELAY, so Nagle holds back the next part of a request until the
+    previous segment is acknowledged; with delayed ACKs on our side every APDU would pay ~40 ms.
+    Linux resets TCP_QUICKACK after use, so it is set before every recv (no-op elsewhere).
+    """
+    option = getattr(socket, "TCP_QUICKACK", None)
+    if option is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, option, 1)
+
+
 class VpcdCard:
     """A card sitting (or not) in one vpcd reader slot.
 
@@ -204,6 +218,10 @@ class VpcdCard:
     (card absent). While inserted, a lost connection (pcscd restarted) is retried every
     `reconnect_interval` seconds. When the card raises `CardRemoved`, the socket is closed and the
     card stays out until `insert()` is called again. `close()` stops the thread; also a context manager.
+
+    A card that was out is kept out for at least `min_out_s`: vpcd only looks for a card on pcscd's
+    400 ms presence poll, so a quicker re-insert would go unnoticed and the host would keep talking
+    to a "card" that has lost its session. `stats` counts APDUs, bytes and modeled link time.
     """
 
     def __init__(
@@ -340,6 +358,7 @@ class VpcdCard:
         decoder = FrameDecoder()
         while self._wanted():
             try:
+                _quick_ack(sock)
                 chunk = sock.recv(4096)
             except OSError:
                 return

@@ -38,6 +38,7 @@ from gateway.nfc.lds.security_infos import (
     SecurityInfos,
     TerminalAuthenticationInfo,
     UnknownSecurityInfo,
+    UnsupportedSecurityInfo,
     parse_card_access,
     parse_security_infos_der,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "SignerInfo",
     "TerminalAuthenticationInfo",
     "UnknownSecurityInfo",
+    "UnsupportedSecurityInfo",
     "decode_image",
     "detect_format",
     "dg1_to_mrz_result",

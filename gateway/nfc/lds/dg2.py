@@ -134,16 +134,19 @@ def _need(nodes: dict[int, TLV], tag: int, what: str) -> TLV:
     return nodes[tag]
 
 
-def _face_data_block(nodes: list[TLV]) -> list[TLV]:
-    """The children of FaceImageDataBlock ([APPLICATION 5] → 65), tolerating wrappers around it."""
+def _face_data_block(nodes: list[TLV], depth: int = 0) -> list[TLV]:
+    """The children of FaceImageDataBlock ([APPLICATION 5] → 65), tolerating a few wrappers around
+    it (depth-limited: hostile nesting must not exhaust the stack)."""
     tags = {n.tag for n in nodes}
     if 0xA0 in tags and 0xA1 in tags and 0x65 not in tags:
         return nodes
+    if depth > 4:
+        return []
     for node in nodes:
         if node.tag == 0x65:
             return node.children()
         if node.constructed:
-            inner = _face_data_block(node.children())
+            inner = _face_data_block(node.children(), depth + 1)
             if inner:
                 return inner
     return []

@@ -40,12 +40,13 @@ _ECHO = re.compile(r"b?'[^']*'|b?\"[^\"]*\"|\b[0-9A-Fa-f]{8,}\b")
 
 def describe(exc: BaseException) -> str:
     """A library exception as a short message without any echoed input values."""
-    text = _ECHO.sub("…", str(exc)).strip() or "no detail"
+    text = " ".join(_ECHO.sub("…", str(exc)).split()) or "no detail"
     if len(text) > 160:
         text = text[:157] + "..."
     return f"{type(exc).__name__}: {text}"
 
 
+_LABELLED = re.compile(r"(EF\.\w+|DG\d+|SecurityInfos)\b")
 _FOREIGN = (TLVError, ValueError, TypeError, IndexError, KeyError, OverflowError, UnsupportedAlgorithm)
 
 
@@ -57,7 +58,9 @@ def guard(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def inner(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return fn(*args, **kwargs)
-            except LDSError:
+            except LDSError as exc:
+                if not _LABELLED.match(str(exc)):  # say which file a nested failure belongs to
+                    exc.args = (f"{what}: {exc}", *exc.args[1:])
                 raise
             except _FOREIGN as exc:
                 raise LDSError(f"{what}: {describe(exc)}") from None
@@ -70,8 +73,9 @@ def guard(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 def outer_object(data: bytes, tag: int, what: str, *, allow_trailing: bool = False) -> TLV:
     """The file's single outer data object, checked for the expected tag.
 
-    Trailing bytes are refused by default: the reader reads exactly `total_length` bytes, so
-    extra bytes mean a wrong size or a spliced file — and the SOD hash is over the exact bytes.
+    Non-zero trailing bytes are refused by default: the reader reads exactly `total_length`
+    bytes, so extra data means a wrong size or a spliced file (and the SOD hash is over the exact
+    bytes). Zero padding is tolerated; `allow_trailing` tolerates anything (EF.CardAccess).
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise LDSError(f"{what}: expected bytes, got {type(data).__name__}")

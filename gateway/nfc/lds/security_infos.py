@@ -15,7 +15,7 @@ from asn1crypto import core
 
 from gateway.nfc import oids
 from gateway.nfc.lds import asn1
-from gateway.nfc.lds.errors import LDSError, LDSTagError, guard, outer_object
+from gateway.nfc.lds.errors import LDSError, LDSTagError, LDSUnsupportedError, guard, outer_object
 from gateway.nfc.lds.public_key import PublicKeyInfo, parse_spki
 from gateway.nfc.tlv import TLVError, iter_tlv
 
@@ -112,6 +112,17 @@ class UnknownSecurityInfo:
     der: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class UnsupportedSecurityInfo:
+    """A well-formed entry of a known protocol using something this reader cannot use (an unknown
+    curve, a key algorithm without support). Kept with the reason, so that the verdict can say
+    "chip authentication not possible: <reason>" instead of "no chip authentication key"."""
+
+    protocol: str
+    der: bytes
+    reason: str
+
+
 SecurityInfo = (
     PACEInfo
     | PACEDomainParameterInfo
@@ -121,6 +132,7 @@ SecurityInfo = (
     | TerminalAuthenticationInfo
     | ActiveAuthenticationInfo
     | UnknownSecurityInfo
+    | UnsupportedSecurityInfo
 )
 
 
@@ -152,6 +164,10 @@ class SecurityInfos:
     @property
     def unknown(self) -> tuple[UnknownSecurityInfo, ...]:
         return self.of_type(UnknownSecurityInfo)
+
+    @property
+    def unsupported(self) -> tuple[UnsupportedSecurityInfo, ...]:
+        return self.of_type(UnsupportedSecurityInfo)
 
 
 def _split(oid: str) -> tuple[str, int | None]:
@@ -241,6 +257,8 @@ def _parse(der: bytes, what: str) -> SecurityInfos:
                 raise LDSError(f"{what}: entry {index} does not start with a protocol OID")
             oid = core.ObjectIdentifier.load(child.value[first.offset : first.end], strict=True).dotted
             infos.append(_parse_info(raw, oid))
+        except LDSUnsupportedError as exc:
+            infos.append(UnsupportedSecurityInfo(oid, raw, str(exc)))
         except LDSError as exc:
             raise type(exc)(f"{what}: entry {index}: {exc}") from None
         except (ValueError, TypeError, TLVError) as exc:

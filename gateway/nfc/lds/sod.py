@@ -39,7 +39,7 @@ class LDSSecurityObject:
 
 @dataclass(frozen=True, slots=True)
 class SOD:
-    signed_data: SignedData
+    signed_data: SignedData | None  # None for an EF.SOD that is just an empty 77 object
     security_object: LDSSecurityObject | None  # None when the eContent is absent
     problems: tuple[str, ...]  # UNSIGNED / EMPTY / NO_CERTIFICATE — each must fail verification
 
@@ -62,11 +62,11 @@ class SOD:
 
     @property
     def signer_infos(self) -> tuple[SignerInfo, ...]:
-        return self.signed_data.signer_infos
+        return self.signed_data.signer_infos if self.signed_data else ()
 
     @property
     def certificates(self) -> tuple[bytes, ...]:
-        return self.signed_data.certificates
+        return self.signed_data.certificates if self.signed_data else ()
 
 
 def parse_lds_security_object(der: bytes) -> LDSSecurityObject:
@@ -97,6 +97,8 @@ def parse_lds_security_object(der: bytes) -> LDSSecurityObject:
 @guard("EF.SOD")
 def parse_sod(data: bytes) -> SOD:
     outer = outer_object(data, 0x77, "EF.SOD")
+    if not outer.value:  # a present but empty EF.SOD: nothing signed, nothing hashed
+        return SOD(None, None, (UNSIGNED, EMPTY, NO_CERTIFICATE))
     sd = parse_signed_data(outer.value, "EF.SOD")
     if sd.content_type not in oids.LDS_SECURITY_OBJECT_OIDS:
         raise LDSError(f"EF.SOD: eContentType {sd.content_type} is not an LDS security object")
