@@ -303,6 +303,8 @@ class PcscdHandle:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout)
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
 
 
 def _pcscd_binary() -> str:

@@ -1,0 +1,250 @@
+"""Mapping between the service layer's types and the `gateway.v1` messages (both directions).
+
+Both directions exist so the client SDK hands callers the same Python objects (`VerifyResult`,
+`Verdict`, `MRZResult`) the daemon computed, and `gateway verify --json` prints exactly the JSON of
+`gateway chip read --json` plus the verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gateway.mrz import Correction, Issue, MRZResult
+from gateway.mrz.result import FIELD_NAMES
+from gateway.service import model
+from gateway.service.devices import DeviceEvent, DeviceSnapshot
+from gateway.service.validation import RawVerifyRequest
+from gateway.verdict import Check, CheckStatus, Status, Verdict
+
+from .protos import devices_pb2 as dpb
+from .protos import mrz_pb2 as mpb
+from .protos import verdict_pb2 as vpb
+from .protos import verification_pb2 as pb
+
+# --- verdict ------------------------------------------------------------------------------------------
+
+_VERDICT = {Status.GENUINE: vpb.VERDICT_STATUS_GENUINE, Status.NOT_GENUINE: vpb.VERDICT_STATUS_NOT_GENUINE,
+            Status.INCONCLUSIVE: vpb.VERDICT_STATUS_INCONCLUSIVE}
+_VERDICT_BACK = {v: k for k, v in _VERDICT.items()}
+_CHECK = {CheckStatus.PASSED: vpb.CHECK_STATUS_PASSED, CheckStatus.FAILED: vpb.CHECK_STATUS_FAILED,
+          CheckStatus.NOT_PERFORMED: vpb.CHECK_STATUS_NOT_PERFORMED}
+_CHECK_BACK = {v: k for k, v in _CHECK.items()}
+
+
+def check_to_pb(c: Check) -> vpb.Check:
+    return vpb.Check(name=c.name, status=_CHECK[c.status], reason=c.reason,
+                     message=vpb.LocalizedMessage(en=c.message_en, de=c.message_de), decisive=c.decisive)
+
+
+def check_from_pb(m: vpb.Check) -> Check:
+    return Check(name=m.name, status=_CHECK_BACK.get(m.status, CheckStatus.NOT_PERFORMED), reason=m.reason,
+                 message_en=m.message.en, message_de=m.message.de, decisive=m.decisive)
+
+
+def verdict_to_pb(v: Verdict) -> vpb.Verdict:
+    return vpb.Verdict(status=_VERDICT[v.status], checks=[check_to_pb(c) for c in v.checks])
+
+
+def verdict_from_pb(m: vpb.Verdict) -> tuple[Verdict, Status | None]:
+    """The verdict rebuilt from its checks, and the status the server sent (they must agree)."""
+    verdict = Verdict()
+    for c in m.checks:
+        verdict.add(check_from_pb(c))
+    return verdict, _VERDICT_BACK.get(m.status)
+
+
+# --- MRZ ----------------------------------------------------------------------------------------------
+
+
+def mrz_to_pb(r: MRZResult) -> mpb.MrzResult:
+    fields = mpb.MrzFields(**{k: v for k, v in r.fields.items() if v is not None and k in FIELD_NAMES})
+    return mpb.MrzResult(
+        format=r.format, valid=r.valid, fields=fields, checks=dict(r.checks),
+        corrections=[mpb.MrzCorrection(**{"line": c.line, "position": c.position, "from": c.from_char,
+                                          "to": c.to_char, "checked": c.checked}) for c in r.corrections],
+        ambiguous=r.ambiguous,
+        warnings=[mpb.MrzIssue(code=w.code, message=w.message, field=w.field or "") for w in r.warnings],
+        errors=[mpb.MrzIssue(code=e.code, message=e.message, field=e.field or "") for e in r.errors],
+        lines=list(r.lines),
+    )
+
+
+def mrz_from_pb(m: mpb.MrzResult) -> MRZResult:
+    fields: dict[str, str | None] = {k: (getattr(m.fields, k) if m.fields.HasField(k) else None) for k in FIELD_NAMES}
+    return MRZResult(
+        format=m.format, lines=tuple(m.lines), fields=fields, checks=dict(m.checks),
+        errors=[Issue(i.code, i.message, i.field or None) for i in m.errors],
+        warnings=[Issue(i.code, i.message, i.field or None) for i in m.warnings],
+        corrections=[Correction(c.line, c.position, getattr(c, "from"), c.to, c.checked) for c in m.corrections],
+        ambiguous=m.ambiguous,
+    )
+
+
+# --- verification -------------------------------------------------------------------------------------
+
+_ACCESS = {"BAC": pb.ACCESS_PROTOCOL_BAC, "PACE": pb.ACCESS_PROTOCOL_PACE}
+_ACCESS_BACK = {v: k for k, v in _ACCESS.items()}
+
+
+def _duration(seconds: float) -> Duration:
+    d = Duration()
+    d.FromNanoseconds(int(seconds * 1e9))
+    return d
+
+
+def _seconds(d: Duration) -> float:
+    return d.ToNanoseconds() / 1e9
+
+
+def request_from_pb(m: pb.VerifyRequest) -> RawVerifyRequest:
+    raw = RawVerifyRequest(reader_id=m.reader_id, mrz=m.mrz, checks=list(m.checks),
+                           return_face_image=m.return_face_image, reference_date=m.reference_date)
+    if m.HasField("chip_access"):
+        kind = m.chip_access.WhichOneof("password") or "unset"
+        raw.access_kind = kind
+        raw.use_printed_mrz = m.chip_access.use_printed_mrz
+        raw.access_mrz = m.chip_access.mrz
+        raw.access_can = m.chip_access.can
+        key = m.chip_access.document_key
+        raw.document_key = (key.document_number, key.birth_date, key.expiry_date)
+    return raw
+
+
+def access_to_pb(a: model.AccessInfo) -> pb.AccessInfo:
+    return pb.AccessInfo(protocol=_ACCESS.get(a.protocol, pb.ACCESS_PROTOCOL_UNSPECIFIED),
+                         pace_algorithm=a.pace_algorithm, pace_parameter_id=a.pace_parameter_id, password=a.password)
+
+
+def access_from_pb(m: pb.AccessInfo) -> model.AccessInfo:
+    return model.AccessInfo(_ACCESS_BACK.get(m.protocol, ""), m.pace_algorithm, m.pace_parameter_id, m.password)
+
+
+def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
+    m = pb.VerifyResponse(
+        operation_id=r.operation_id, reader_id=r.reader_id,
+        files=[pb.FileRead(name=f.name, fid=f.fid, size=f.size) for f in r.files],
+        apdus=r.apdus,
+        timings=pb.Timings(queued=_duration(r.timings.queued_s), access=_duration(r.timings.access_s),
+                           read=_duration(r.timings.read_s), checks=_duration(r.timings.checks_s),
+                           total=_duration(r.timings.total_s)),
+        verdict=verdict_to_pb(r.verdict),
+    )
+    if r.printed_mrz is not None:
+        m.printed_mrz.CopyFrom(mrz_to_pb(r.printed_mrz))
+    if r.chip_mrz is not None:
+        m.chip_mrz.CopyFrom(mrz_to_pb(r.chip_mrz))
+    if r.access is not None:
+        m.access.CopyFrom(access_to_pb(r.access))
+    if r.face_image is not None:
+        f = r.face_image
+        m.face_image.CopyFrom(pb.FaceImage(format=f.format, width=f.width, height=f.height,
+                                           size=f.size or len(f.data), data=f.data))
+    return m
+
+
+def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
+    verdict, _ = verdict_from_pb(m.verdict)
+    t = m.timings
+    face = None
+    if m.HasField("face_image"):
+        f = m.face_image
+        face = model.FaceImage(f.format, f.width, f.height, f.data, f.size)
+    return model.VerifyResult(
+        operation_id=m.operation_id, reader_id=m.reader_id,
+        printed_mrz=mrz_from_pb(m.printed_mrz) if m.HasField("printed_mrz") else None,
+        access=access_from_pb(m.access) if m.HasField("access") else None,
+        files=[model.FileRead(f.name, f.fid, f.size) for f in m.files],
+        chip_mrz=mrz_from_pb(m.chip_mrz) if m.HasField("chip_mrz") else None,
+        face_image=face, apdus=m.apdus,
+        timings=model.Timings(_seconds(t.queued), _seconds(t.access), _seconds(t.read), _seconds(t.checks),
+                              _seconds(t.total)),
+        verdict=verdict,
+    )
+
+
+def event_to_pb(event: model.ProgressEvent, sequence: int, elapsed_s: float) -> pb.VerifyStreamResponse:
+    m = pb.VerifyStreamResponse(sequence=sequence, elapsed=_duration(elapsed_s))
+    if isinstance(event, model.Queued):
+        m.queued.CopyFrom(pb.QueuedEvent(position=event.position, reader_id=event.reader_id))
+    elif isinstance(event, model.Started):
+        m.started.CopyFrom(pb.StartedEvent(reader_id=event.reader_id, operation_id=event.operation_id))
+    elif isinstance(event, model.DocumentDetected):
+        m.document_detected.CopyFrom(pb.DocumentDetectedEvent(atr=event.atr.hex().upper()))
+    elif isinstance(event, model.AccessEstablished):
+        m.access_established.CopyFrom(pb.AccessEstablishedEvent(access=access_to_pb(event.access)))
+    elif isinstance(event, model.FileProgress):
+        m.file_progress.CopyFrom(pb.FileProgressEvent(name=event.name, bytes_read=event.bytes_read,
+                                                      total_bytes=event.total_bytes, percent=event.percent))
+    elif isinstance(event, model.CheckCompleted):
+        m.check_completed.CopyFrom(pb.CheckCompletedEvent(check=check_to_pb(event.check)))
+    return m
+
+
+# --- devices ------------------------------------------------------------------------------------------
+
+
+def _timestamp(when: dt.datetime) -> Timestamp:
+    t = Timestamp()
+    t.FromDatetime(when)
+    return t
+
+
+def device_to_pb(d: DeviceSnapshot) -> dpb.Device:
+    return dpb.Device(
+        id=d.id, display_name=d.display_name, kind=dpb.DeviceKind.Value(f"DEVICE_KIND_{d.kind}"),
+        capabilities=[dpb.Capability.Value(f"CAPABILITY_{c}") for c in d.capabilities],
+        driver=d.driver, simulated=d.simulated, attached=d.attached,
+        health=dpb.Health(state=dpb.HealthState.Value(f"HEALTH_STATE_{d.health.state}"), reason=d.health.reason,
+                          message=d.health.message, since=_timestamp(d.health.since)),
+        document=dpb.DocumentPresence.Value(f"DOCUMENT_PRESENCE_{d.document}"),
+        queue_length=d.queue_length, busy=d.busy, vendor=d.vendor, model=d.model, firmware=d.firmware,
+        languages=list(d.languages),
+    )
+
+
+def device_event_to_pb(e: DeviceEvent) -> dpb.WatchDevicesResponse:
+    return dpb.WatchDevicesResponse(kind=dpb.DeviceEventKind.Value(f"DEVICE_EVENT_KIND_{e.kind}"),
+                                    device=device_to_pb(e.device), time=_timestamp(e.time))
+
+
+def event_from_pb(m: pb.VerifyStreamResponse) -> model.ProgressEvent | model.VerifyResult:
+    which = m.WhichOneof("event")
+    if which == "queued":
+        return model.Queued(m.queued.position, m.queued.reader_id)
+    if which == "started":
+        return model.Started(m.started.reader_id, m.started.operation_id)
+    if which == "document_detected":
+        return model.DocumentDetected(bytes.fromhex(m.document_detected.atr))
+    if which == "access_established":
+        return model.AccessEstablished(access_from_pb(m.access_established.access))
+    if which == "file_progress":
+        f = m.file_progress
+        return model.FileProgress(f.name, f.bytes_read, f.total_bytes)
+    if which == "check_completed":
+        return model.CheckCompleted(check_from_pb(m.check_completed.check))
+    if which == "result":
+        return result_from_pb(m.result)
+    raise ValueError(f"unknown stream event {which!r}")
+
+
+def device_from_pb(m: dpb.Device) -> DeviceSnapshot:
+    from gateway.service.devices import Health
+
+    return DeviceSnapshot(
+        id=m.id, display_name=m.display_name, kind=dpb.DeviceKind.Name(m.kind).removeprefix("DEVICE_KIND_"),
+        capabilities=tuple(dpb.Capability.Name(c).removeprefix("CAPABILITY_") for c in m.capabilities),
+        driver=m.driver, simulated=m.simulated, attached=m.attached,
+        health=Health(dpb.HealthState.Name(m.health.state).removeprefix("HEALTH_STATE_"), m.health.reason,
+                      m.health.message, m.health.since.ToDatetime(dt.UTC)),
+        document=dpb.DocumentPresence.Name(m.document).removeprefix("DOCUMENT_PRESENCE_"),
+        queue_length=m.queue_length, busy=m.busy, vendor=m.vendor, model=m.model, firmware=m.firmware,
+        languages=tuple(m.languages),
+    )
+
+
+def device_event_from_pb(m: dpb.WatchDevicesResponse) -> DeviceEvent:
+    return DeviceEvent(dpb.DeviceEventKind.Name(m.kind).removeprefix("DEVICE_EVENT_KIND_"),
+                       device_from_pb(m.device), m.time.ToDatetime(dt.UTC))

@@ -1,0 +1,172 @@
+"""CSCA master lists (ICAO Doc 9303 Part 12 §9): CMS SignedData, eContentType
+id-icao-cscaMasterList (2.23.136.1.1.2), content `CscaMasterList ::= SEQUENCE { version
+INTEGER (v0), certList SET OF Certificate }`.
+
+A master list is only as good as its signature: a list whose signature or signer chain does not
+verify could smuggle in a rogue CSCA, so `parse_master_list` says exactly what was verified and
+the trust store refuses unverified lists unless told otherwise. Verifying the signer against a
+CSCA *inside the same list* proves integrity, not origin — the list's signer country is reported
+so an operator can confirm it came from the publisher they expect (e.g. the BSI for "DE").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from asn1crypto import core
+
+from gateway.nfc import oids
+from gateway.nfc.lds.cms import SignedData, SignerInfo, parse_signed_data
+from gateway.nfc.lds.errors import LDSError
+from gateway.pki.certificate import Certificate, CertificateError, load_certificate
+from gateway.pki.signatures import UnsupportedSignature, digest, verify
+
+ID_CSCA_MASTER_LIST = oids.ID_CSCA_MASTER_LIST
+ID_MASTER_LIST_SIGNING_KEY = "2.23.136.1.1.3"
+
+
+class _CertList(core.SetOf):
+    _child_spec = core.Any
+
+
+class CscaMasterList(core.Sequence):
+    _fields = [("version", core.Integer), ("cert_list", _CertList)]  # noqa: RUF012
+
+
+class MasterListError(ValueError):
+    """Not a CSCA master list at all (wrong structure or content type)."""
+
+
+@dataclass
+class MasterList:
+    certificates: list[Certificate]
+    verified: bool  # signature, messageDigest and signer chain all checked and good
+    signer: Certificate | None
+    problems: list[str] = field(default_factory=list)
+    skipped: int = 0  # entries of certList that are not loadable certificates
+
+    @property
+    def signer_country(self) -> str | None:
+        return self.signer.country if self.signer else None
+
+
+def _find_signer_cert(si: SignerInfo, certs: list[Certificate]) -> Certificate | None:
+    for cert in certs:
+        if si.sid_subject_key_id is not None and cert.ski == si.sid_subject_key_id:
+            return cert
+        if si.sid_serial is not None and cert.serial == si.sid_serial and si.sid_issuer_der is not None:
+            try:
+                issuer_key = load_issuer_key(si.sid_issuer_der)
+            except CertificateError:
+                continue
+            if issuer_key == cert.issuer_key:
+                return cert
+    return None
+
+
+def load_issuer_key(name_der: bytes) -> str:
+    from asn1crypto import x509 as asn1_x509
+
+    try:
+        return asn1_x509.Name.load(name_der, strict=True).hashable
+    except (ValueError, TypeError) as exc:
+        raise CertificateError(f"malformed issuer name ({type(exc).__name__})") from None
+
+
+def verify_signer_info(sd: SignedData, si: SignerInfo, signer: Certificate) -> list[str]:
+    """Problems with one SignerInfo over SignedData's eContent (empty list: it verifies).
+    Shared by master lists and EF.SOD — both are CMS SignedData with signed attributes."""
+    problems: list[str] = []
+    if sd.econtent is None:
+        return ["content is absent"]
+    hash_name = si.digest_algorithm_name
+    if hash_name is None:
+        return [f"digest algorithm {si.digest_algorithm} is not allowed"]
+    if si.signed_attrs_der is not None:
+        if si.content_type_attr != sd.content_type:
+            problems.append("contentType attribute does not match the eContentType")
+        if si.message_digest_attr is None:
+            problems.append("messageDigest attribute is missing")
+        elif si.message_digest_attr != digest(hash_name, sd.econtent):
+            problems.append("messageDigest attribute does not match the content")
+        signed = si.signed_attrs_der
+    else:
+        signed = sd.econtent
+    if signer.public_key is None:
+        return [*problems, f"signer key unusable: {signer.key_problem}"]
+    if not verify(signer.public_key, si.signature_algorithm, si.signature_algorithm_params_der, signed,
+                  si.signature, digest_algorithm=hash_name):
+        problems.append("signature does not verify")
+    return problems
+
+
+def parse_master_list(data: bytes) -> MasterList:
+    """Parse and verify a master list file (DER ContentInfo). Raises MasterListError if it is not
+    one; verification problems are reported in the result, not raised."""
+    try:
+        sd = parse_signed_data(bytes(data), "master list")
+    except (LDSError, ValueError, TypeError) as exc:
+        raise MasterListError(f"not a CMS SignedData master list: {exc}") from None
+    if sd.content_type != ID_CSCA_MASTER_LIST:
+        raise MasterListError(f"eContentType {sd.content_type} is not id-icao-cscaMasterList")
+    if sd.econtent is None:
+        raise MasterListError("master list content is absent")
+    try:
+        content = CscaMasterList.load(sd.econtent, strict=True)
+        raw_certs = [item.dump() for item in content["cert_list"]]
+    except (ValueError, TypeError) as exc:
+        raise MasterListError(f"CscaMasterList is malformed ({type(exc).__name__})") from None
+
+    certs: list[Certificate] = []
+    skipped = 0
+    for raw in raw_certs:
+        try:
+            certs.append(load_certificate(raw))
+        except CertificateError:
+            skipped += 1
+    result = MasterList(certs, False, None, skipped=skipped)
+    if skipped:
+        result.problems.append(f"{skipped} entries of the list are not loadable certificates")
+
+    embedded: list[Certificate] = []
+    for raw in sd.certificates:
+        try:
+            embedded.append(load_certificate(raw))
+        except CertificateError:
+            result.problems.append("an embedded certificate is not loadable")
+    if len(sd.signer_infos) != 1:
+        result.problems.append(f"master list has {len(sd.signer_infos)} signers, expected 1")
+        return result
+    si = sd.signer_infos[0]
+    signer = _find_signer_cert(si, embedded + certs)
+    if signer is None:
+        result.problems.append("the master list signer certificate is not included")
+        return result
+    result.signer = signer
+    try:
+        problems = verify_signer_info(sd, si, signer)
+    except UnsupportedSignature as exc:
+        problems = [f"signature cannot be checked: {exc}"]
+    if signer.extended_key_usage is not None and ID_MASTER_LIST_SIGNING_KEY not in signer.extended_key_usage:
+        problems.append("signer certificate lacks the master list signing key usage")
+    chained = False
+    for csca in certs + embedded:
+        if csca is signer and not signer.self_issued:
+            continue
+        if csca.subject_key != signer.issuer_key:
+            continue
+        if signer.aki and csca.ski and signer.aki != csca.ski:
+            continue
+        if not any(csca.fingerprint == c.fingerprint for c in certs):
+            continue  # the anchor must itself be on the list
+        try:
+            if signer.signed_by(csca):
+                chained = True
+                break
+        except UnsupportedSignature:
+            continue
+    if not chained:
+        problems.append("the signer certificate does not chain to a CSCA in the list")
+    result.problems.extend(problems)
+    result.verified = not problems
+    return result

@@ -1,0 +1,284 @@
+"""The trust store: CSCA certificates and CRLs, loaded from master lists, certificate files and
+folders, with a report of what was loaded and what was refused.
+
+Lookups are what passive authentication needs per document: the CSCA(s) that may have issued
+a document signer (by authority key identifier, then by issuer name) and the CRLs of a CSCA —
+dictionary lookups, so a store of a full ICAO master list (~600 CSCAs) answers in microseconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gateway.pki.certificate import Certificate, CertificateError, RevocationList, load_certificate, load_crl
+from gateway.pki.masterlist import MasterListError, parse_master_list
+
+_PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\s*(.*?)\s*-----END \1-----", re.S)
+_LDIF_ATTR = re.compile(
+    rb"^(pkdMasterListContent|userCertificate;binary|certificateRevocationList;binary|"
+    rb"cACertificate;binary)::[ ]?(.*(?:\r?\n[ ].*)*)",
+    re.M,
+)
+# Files larger than this are not trust material (the full ICAO LDIF is ~100 MB; allow it).
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass
+class SourceReport:
+    """What one file contributed."""
+
+    source: str
+    kind: str  # "master list", "certificates", "crl", "ldif", "unknown"
+    certificates: int = 0
+    crls: int = 0
+    verified: bool | None = None  # master lists: did signature and signer chain verify
+    signer_country: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "certificates": self.certificates,
+            "crls": self.crls,
+            "verified": self.verified,
+            "signer_country": self.signer_country,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass
+class LoadReport:
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{s.source}: {p}" for s in self.sources for p in s.problems]
+
+
+class TrustStore:
+    """CSCA certificates (incl. link certificates) and CRLs. Not thread-safe while loading;
+    read-only lookups afterwards are."""
+
+    def __init__(self, *, accept_unverified_master_lists: bool = False) -> None:
+        self.accept_unverified_master_lists = accept_unverified_master_lists
+        self._cscas: dict[str, Certificate] = {}  # fingerprint → cert
+        self._by_subject: dict[str, list[Certificate]] = defaultdict(list)
+        self._by_ski: dict[bytes, list[Certificate]] = defaultdict(list)
+        self._crls: list[RevocationList] = []
+        self._crls_by_issuer: dict[str, list[RevocationList]] = defaultdict(list)
+        self.report = LoadReport()
+
+    # --- loading ----------------------------------------------------------------------------
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[str | Path], **kwargs: bool) -> TrustStore:
+        store = cls(**kwargs)
+        for path in paths:
+            store.load(path)
+        return store
+
+    def add_certificate(self, cert: Certificate, report: SourceReport | None = None) -> bool:
+        """Add a CSCA (or link) certificate. Non-CA certificates are refused: a document signer
+        in the trust folder must not become an anchor."""
+        if not cert.is_ca:
+            if report is not None:
+                report.problems.append(f"not a CA certificate, skipped ({cert.subject})")
+            return False
+        if cert.key_usage is not None and "key_cert_sign" not in cert.key_usage and report is not None:
+            report.problems.append(f"CA certificate without keyCertSign ({cert.subject})")
+        if cert.fingerprint in self._cscas:
+            return False
+        self._cscas[cert.fingerprint] = cert
+        self._by_subject[cert.subject_key].append(cert)
+        if cert.ski:
+            self._by_ski[cert.ski].append(cert)
+        if report is not None:
+            report.certificates += 1
+            if cert.key_problem:
+                report.problems.append(f"key of {cert.subject} is unusable: {cert.key_problem}")
+        return True
+
+    def add_crl(self, crl: RevocationList, report: SourceReport | None = None) -> None:
+        if any(c.der == crl.der for c in self._crls):
+            return
+        self._crls.append(crl)
+        self._crls_by_issuer[crl.issuer_key].append(crl)
+        if report is not None:
+            report.crls += 1
+
+    def load(self, path: str | Path) -> LoadReport:
+        """Load a file or, recursively, every file of a folder (unknown files are reported)."""
+        p = Path(path)
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and not child.name.startswith("."):
+                    self._load_file(child)
+        elif p.is_file():
+            self._load_file(p)
+        else:
+            self.report.sources.append(SourceReport(str(p), "unknown", problems=["no such file or folder"]))
+        return self.report
+
+    def _load_file(self, path: Path) -> None:
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                self.report.sources.append(SourceReport(str(path), "unknown", problems=["file too large"]))
+                return
+            data = path.read_bytes()
+        except OSError as exc:
+            self.report.sources.append(SourceReport(str(path), "unknown", problems=[f"cannot read: {exc.strerror}"]))
+            return
+        self.load_bytes(data, str(path))
+
+    def load_bytes(self, data: bytes, source: str = "<bytes>") -> SourceReport:
+        """Detect the format (master list, certificate, CRL — DER or PEM — or ICAO PKD LDIF)."""
+        if b"-----BEGIN" in data:
+            report = self._load_pem(data, source)
+        elif _LDIF_ATTR.search(data[:4_000_000]) is not None:
+            report = self._load_ldif(data, source)
+        else:
+            report = SourceReport(source, "unknown")
+            self._load_der(data, report)
+        self.report.sources.append(report)
+        return report
+
+    def _load_der(self, data: bytes, report: SourceReport) -> None:
+        try:
+            ml = parse_master_list(data)
+        except MasterListError:
+            ml = None
+        if ml is not None:
+            report.kind = "master list"
+            report.verified = ml.verified
+            report.signer_country = ml.signer_country
+            report.problems.extend(ml.problems)
+            if not ml.verified and not self.accept_unverified_master_lists:
+                report.problems.append("master list does not verify; its certificates were NOT loaded")
+                return
+            for cert in ml.certificates:
+                self.add_certificate(cert, report)
+            return
+        try:
+            cert = load_certificate(data)
+        except CertificateError:
+            cert = None
+        if cert is not None:
+            report.kind = "certificates"
+            self.add_certificate(cert, report)
+            return
+        try:
+            crl = load_crl(data)
+        except CertificateError:
+            report.problems.append("not a master list, certificate or CRL")
+            return
+        report.kind = "crl"
+        self.add_crl(crl, report)
+
+    def _load_pem(self, data: bytes, source: str) -> SourceReport:
+        report = SourceReport(source, "certificates")
+        for label, body in _PEM.findall(data):
+            try:
+                der = base64.b64decode(b"".join(body.split()), validate=True)
+            except ValueError:
+                report.problems.append(f"PEM block {label.decode()} is not valid base64")
+                continue
+            sub = SourceReport(source, "unknown")
+            self._load_der(der, sub)
+            report.certificates += sub.certificates
+            report.crls += sub.crls
+            report.problems.extend(sub.problems)
+            if sub.kind == "master list":
+                report.kind, report.verified, report.signer_country = sub.kind, sub.verified, sub.signer_country
+            elif sub.kind == "crl" and report.certificates == 0:
+                report.kind = "crl"
+        return report
+
+    def _load_ldif(self, data: bytes, source: str) -> SourceReport:
+        report = SourceReport(source, "ldif", verified=True)
+        for attr, value in _LDIF_ATTR.findall(data):
+            try:
+                der = base64.b64decode(b"".join(value.split()), validate=True)
+            except ValueError:
+                report.problems.append(f"{attr.decode()} value is not valid base64")
+                continue
+            sub = SourceReport(source, "unknown")
+            self._load_der(der, sub)
+            report.certificates += sub.certificates
+            report.crls += sub.crls
+            report.problems.extend(sub.problems)
+            if sub.kind == "master list" and not sub.verified:
+                report.verified = False
+        return report
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    @property
+    def certificates(self) -> list[Certificate]:
+        return list(self._cscas.values())
+
+    @property
+    def crls(self) -> list[RevocationList]:
+        return list(self._crls)
+
+    def __len__(self) -> int:
+        return len(self._cscas)
+
+    def by_subject_key_id(self, ski: bytes) -> list[Certificate]:
+        return list(self._by_ski.get(ski, ()))
+
+    def by_subject(self, subject_key: str) -> list[Certificate]:
+        return list(self._by_subject.get(subject_key, ()))
+
+    def issuer_candidates(self, cert: Certificate) -> list[Certificate]:
+        """CSCAs that may have issued `cert`: matching key identifier first, then same name.
+        A CSCA whose SKI contradicts the certificate's AKI is left out (a rolled-over key)."""
+        found: list[Certificate] = []
+        if cert.aki:
+            found = [c for c in self.by_subject_key_id(cert.aki) if c.subject_key == cert.issuer_key]
+        for c in self.by_subject(cert.issuer_key):
+            if c in found:
+                continue
+            if cert.aki and c.ski and c.ski != cert.aki:
+                continue
+            found.append(c)
+        return found
+
+    def crls_for(self, issuer: Certificate) -> list[RevocationList]:
+        """CRLs naming `issuer` as their issuer (their signature is checked by the caller)."""
+        out = []
+        for crl in self._crls_by_issuer.get(issuer.subject_key, ()):
+            if crl.aki and issuer.ski and crl.aki != issuer.ski:
+                continue
+            out.append(crl)
+        return out
+
+    # --- report -------------------------------------------------------------------------------
+
+    def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """What was loaded: per country the number of CSCAs, how many are valid now, and the
+        validity span; the CRLs; and every problem met while loading."""
+        now = now or dt.datetime.now(dt.UTC)
+        countries: dict[str, dict[str, Any]] = {}
+        for cert in self._cscas.values():
+            key = cert.country or "?"
+            entry = countries.setdefault(key, {"cscas": 0, "valid_now": 0, "not_before": None, "not_after": None})
+            entry["cscas"] += 1
+            entry["valid_now"] += cert.valid_at(now)
+            nb, na = cert.not_before.isoformat(), cert.not_after.isoformat()
+            entry["not_before"] = min(entry["not_before"] or nb, nb)
+            entry["not_after"] = max(entry["not_after"] or na, na)
+        return {
+            "cscas": len(self._cscas),
+            "countries": dict(sorted(countries.items())),
+            "crls": [c.summary() | {"current": c.next_update is None or c.next_update >= now} for c in self._crls],
+            "sources": [s.to_dict() for s in self.report.sources],
+            "problems": self.report.problems,
+        }

@@ -1,0 +1,165 @@
+"""`gateway-sim`: device simulators for development and CI.
+
+    gateway-sim chip --profile td1-eu-pace            # a PACE-only EU ID card on vpcd port 35963
+    gateway-sim chip --mrz "$(cat mrz.txt)" --can 123456 --access pace --port 35964
+    gateway-sim chip --list-profiles
+    gateway-sim pki ./trust                           # the test PKI's CSCAs, CRLs and master list
+
+While a card runs, type `remove`, `insert` or `quit` on stdin (or send SIGUSR1 to toggle the card)
+to pull it off the reader and put it back, as a person would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_PORT = 35963
+
+
+def _profile_help() -> str:
+    from simulators.chip.profile import list_profiles, load_profile
+
+    rows = []
+    for name in list_profiles():
+        try:
+            rows.append(f"  {name:<28} {load_profile(name).description}")
+        except Exception as exc:  # a broken shipped profile must not break --help
+            rows.append(f"  {name:<28} (cannot load: {type(exc).__name__})")
+    return "shipped profiles:\n" + "\n".join(rows)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway-sim", description="Device simulators for the gateway.")
+    sub = parser.add_subparsers(dest="device", required=True, metavar="DEVICE")
+
+    chip = sub.add_parser(
+        "chip",
+        help="a simulated eMRTD chip on a vpcd reader (pcscd sees a real reader with a real card)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Serve a simulated eMRTD chip to pcscd through the vsmartcard-vpcd virtual reader. "
+        "Starts pcscd with the project's reader.conf when none runs. Runs until stopped (Ctrl-C, or "
+        "`quit` on stdin); `remove` / `insert` on stdin or SIGUSR1 pull the card and put it back.",
+        epilog=_profile_help(),
+    )
+    source = chip.add_mutually_exclusive_group()
+    source.add_argument("--profile", metavar="NAME|PATH", help="a shipped profile name or a TOML/JSON file")
+    source.add_argument("--mrz", metavar="TEXT", help="quick card: MRZ lines joined by newlines, or concatenated")
+    source.add_argument("--list-profiles", action="store_true", help="list the shipped profiles and exit")
+    chip.add_argument("--can", metavar="N", help="card access number for PACE (with --mrz)")
+    chip.add_argument("--access", choices=("bac", "pace", "both"), default="both",
+                      help="access protocols the quick card offers (with --mrz; default both)")
+    chip.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"vpcd port (default {DEFAULT_PORT})")
+    chip.add_argument("--kbit-s", type=float, default=None,
+                      help="contactless link speed (106-848) for the timing model; 0 = no delay "
+                      "(default: the profile's, else none)")
+    chip.add_argument("--no-pcscd", action="store_true", help="do not start pcscd (connect to vpcd only)")
+    chip.set_defaults(handler=run_chip)
+
+    pki = sub.add_parser("pki", help="write the test PKI's trust material (CSCAs, CRLs, master list)")
+    pki.add_argument("folder", type=Path)
+    pki.add_argument("--countries", default=None, help="comma-separated MRZ country codes (default: all shipped)")
+    pki.set_defaults(handler=run_pki)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"gateway-sim: {message}", file=sys.stderr)
+    return 2
+
+
+def run_chip(args: argparse.Namespace) -> int:
+    from simulators.chip.profile import ProfileError, list_profiles, load_profile, profile_from_args
+    from simulators.chip.serve import serve_profile
+
+    if args.list_profiles:
+        print("\n".join(list_profiles()))
+        return 0
+    try:
+        if args.mrz:
+            profile = profile_from_args(args.mrz, can=args.can, access=args.access)
+        else:
+            profile = load_profile(args.profile or "td3-bac")
+    except ProfileError as exc:
+        return _fail(str(exc))
+
+    handle = None
+    if not args.no_pcscd:
+        from simulators.pcscd import PcscdError, ensure_pcscd
+
+        try:
+            handle = ensure_pcscd()
+        except PcscdError as exc:
+            return _fail(str(exc))
+        if args.port not in handle.available_ports():
+            return _fail(handle.why_unavailable(args.port))
+    try:
+        from simulators.pcscd import reader_name
+
+        name = reader_name(args.port)
+    except ValueError:
+        name = f"vpcd port {args.port}"
+
+    chip = serve_profile(profile, args.port, kbit_s=args.kbit_s)
+    stop = threading.Event()
+
+    def toggle(*_: object) -> None:
+        (chip.remove if chip.slot.inserted else chip.insert)()
+
+    signal.signal(signal.SIGUSR1, toggle)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"reader: {name}", flush=True)
+    print(f"card: profile {profile.name} on vpcd port {args.port}; type remove / insert / quit", flush=True)
+
+    def read_commands() -> None:
+        for line in sys.stdin:
+            word = line.strip().lower()
+            if word == "remove":
+                chip.remove()
+                print("card removed", flush=True)
+            elif word == "insert":
+                chip.insert()
+                print("card inserted", flush=True)
+            elif word in ("quit", "exit", "stop"):
+                break
+            elif word:
+                print("commands: remove, insert, quit", flush=True)
+        else:
+            # stdin closed (e.g. a service): keep running until a signal.
+            return
+        stop.set()
+
+    if sys.stdin is not None and not sys.stdin.closed:
+        threading.Thread(target=read_commands, name="sim-stdin", daemon=True).start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        chip.close()
+        if handle is not None:
+            handle.stop()
+    return 0
+
+
+def run_pki(args: argparse.Namespace) -> int:
+    from simulators.chip.pki import TestPKI
+
+    countries = args.countries.split(",") if args.countries else None
+    paths = TestPKI.shared().write_trust(args.folder, countries=countries)
+    print(f"trust material written to {args.folder}: {paths}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
