@@ -4,11 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test bench proto clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/setup-system.sh
+$(STAMP): pyproject.toml setup.py scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 	touch $(STAMP)
 
 run: setup
-	bash scripts/demo.sh
+	bash scripts/demo_api.sh
 
 test: setup
 	$(BIN)/ruff check .
@@ -24,6 +24,11 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/mrz_bench.py
+	$(BIN)/python benchmarks/chip_bench.py
+	$(BIN)/python benchmarks/api_bench.py
+
+proto: setup
+	$(BIN)/python -m gateway.api.codegen
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache gateway/_proto

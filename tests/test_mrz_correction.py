@@ -211,3 +211,12 @@ def test_random_input_raises_only_the_documented_error(data: str | list[str]) ->
         return
     assert isinstance(r.valid, bool)
     r.to_dict()
+
+
+def test_correction_never_invents_an_unknown_date() -> None:
+    # 5 read as S twice in a birth date: '<' would also satisfy both check digits, but a filler is
+    # never a correction target in a date.
+    lines = ["I<UTO0<<<<<<<<0<<<<<<<<<<<<<<<", "3503052M0001018UTO<<<<<<<<<<<6", "A<<<<<<<<<<<<<<<<<<<<<<<<<<<<<"]
+    ocr = [lines[0], "3S030S2M0001018UTO<<<<<<<<<<<6", lines[2]]
+    r = check(ocr, today=TODAY)
+    assert r.valid and r.lines == tuple(lines)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from gateway.nfc.aa import AAResult
@@ -32,7 +32,7 @@ from simulators.chip.pki import TestPKI
 from simulators.chip.profile import load_profile
 
 
-@lru_cache(maxsize=None)
+@cache
 def document(profile: str) -> ChipDocument:
     return build_document(load_profile(profile), TestPKI.shared())
 
@@ -97,7 +97,9 @@ class Chip:
         r = self.send(select_file(fid))
         if r.sw != 0x9000:
             return None
-        head = self.send(read_binary(0, 8)).check().data
+        head = self.send(read_binary(0, 8)).check(allow_end_of_file=True).data
+        if not head:
+            return b""
         size = total_length(head)
         data = bytearray(head)
         while len(data) < size:

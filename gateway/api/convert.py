@@ -8,6 +8,7 @@ Both directions exist so the client SDK hands callers the same Python objects (`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -34,6 +35,7 @@ _CHECK = {CheckStatus.PASSED: vpb.CHECK_STATUS_PASSED, CheckStatus.FAILED: vpb.C
 _CHECK_BACK = {v: k for k, v in _CHECK.items()}
 
 
+@functools.lru_cache(maxsize=4096)  # a Check is immutable and hashable; most verdicts repeat the same ones
 def check_to_pb(c: Check) -> vpb.Check:
     return vpb.Check(name=c.name, status=_CHECK[c.status], reason=c.reason,
                      message=vpb.LocalizedMessage(en=c.message_en, de=c.message_de), decisive=c.decisive)
@@ -101,7 +103,8 @@ def _seconds(d: Duration) -> float:
 
 def request_from_pb(m: pb.VerifyRequest) -> RawVerifyRequest:
     raw = RawVerifyRequest(reader_id=m.reader_id, mrz=m.mrz, checks=list(m.checks),
-                           return_face_image=m.return_face_image, reference_date=m.reference_date)
+                           return_face_image=m.return_face_image, reference_date=m.reference_date,
+                           use_device_mrz=m.use_device_mrz)
     if m.HasField("chip_access"):
         kind = m.chip_access.WhichOneof("password") or "unset"
         raw.access_kind = kind
@@ -114,12 +117,29 @@ def request_from_pb(m: pb.VerifyRequest) -> RawVerifyRequest:
 
 
 def access_to_pb(a: model.AccessInfo) -> pb.AccessInfo:
-    return pb.AccessInfo(protocol=_ACCESS.get(a.protocol, pb.ACCESS_PROTOCOL_UNSPECIFIED),
-                         pace_algorithm=a.pace_algorithm, pace_parameter_id=a.pace_parameter_id, password=a.password)
+    return pb.AccessInfo(protocol=_ACCESS.get(a.protocol, pb.ACCESS_PROTOCOL_UNSPECIFIED), algorithm=a.algorithm,
+                         password=a.password, parameters=a.parameters, parameter_id=a.parameter_id)
 
 
 def access_from_pb(m: pb.AccessInfo) -> model.AccessInfo:
-    return model.AccessInfo(_ACCESS_BACK.get(m.protocol, ""), m.pace_algorithm, m.pace_parameter_id, m.password)
+    return model.AccessInfo(_ACCESS_BACK.get(m.protocol, ""), m.algorithm, m.password, m.parameters, m.parameter_id)
+
+
+def _reading_to_pb(r: model.ReadingStats) -> pb.ReadingStats:
+    m = pb.ReadingStats(bytes_sent=r.bytes_sent, bytes_received=r.bytes_received, block_size=r.block_size or 0,
+                        refusals=r.refusals, recoveries=r.recoveries)
+    if r.extended_length is not None:
+        m.extended_length = r.extended_length
+    if r.sfi is not None:
+        m.sfi = r.sfi
+    return m
+
+
+def _reading_from_pb(m: pb.ReadingStats) -> model.ReadingStats:
+    return model.ReadingStats(
+        m.bytes_sent, m.bytes_received, m.block_size or None,
+        m.extended_length if m.HasField("extended_length") else None, m.sfi if m.HasField("sfi") else None,
+        m.refusals, m.recoveries)
 
 
 def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
@@ -127,10 +147,10 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
         operation_id=r.operation_id, reader_id=r.reader_id,
         files=[pb.FileRead(name=f.name, fid=f.fid, size=f.size) for f in r.files],
         apdus=r.apdus,
-        timings=pb.Timings(queued=_duration(r.timings.queued_s), access=_duration(r.timings.access_s),
-                           read=_duration(r.timings.read_s), checks=_duration(r.timings.checks_s),
-                           total=_duration(r.timings.total_s)),
+        timings=pb.Timings(total=_duration(r.timings.total_s),
+                           phases={k: _duration(v) for k, v in r.timings.phases.items()}),
         verdict=verdict_to_pb(r.verdict),
+        absent_files=r.absent, denied_files=r.denied, warnings=r.warnings,
     )
     if r.printed_mrz is not None:
         m.printed_mrz.CopyFrom(mrz_to_pb(r.printed_mrz))
@@ -138,6 +158,8 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
         m.chip_mrz.CopyFrom(mrz_to_pb(r.chip_mrz))
     if r.access is not None:
         m.access.CopyFrom(access_to_pb(r.access))
+    if r.reading is not None:
+        m.reading.CopyFrom(_reading_to_pb(r.reading))
     if r.face_image is not None:
         f = r.face_image
         m.face_image.CopyFrom(pb.FaceImage(format=f.format, width=f.width, height=f.height,
@@ -147,7 +169,6 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
 
 def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
     verdict, _ = verdict_from_pb(m.verdict)
-    t = m.timings
     face = None
     if m.HasField("face_image"):
         f = m.face_image
@@ -157,10 +178,12 @@ def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
         printed_mrz=mrz_from_pb(m.printed_mrz) if m.HasField("printed_mrz") else None,
         access=access_from_pb(m.access) if m.HasField("access") else None,
         files=[model.FileRead(f.name, f.fid, f.size) for f in m.files],
+        absent=list(m.absent_files), denied=list(m.denied_files),
         chip_mrz=mrz_from_pb(m.chip_mrz) if m.HasField("chip_mrz") else None,
         face_image=face, apdus=m.apdus,
-        timings=model.Timings(_seconds(t.queued), _seconds(t.access), _seconds(t.read), _seconds(t.checks),
-                              _seconds(t.total)),
+        reading=_reading_from_pb(m.reading) if m.HasField("reading") else None,
+        timings=model.Timings(_seconds(m.timings.total), {k: _seconds(v) for k, v in m.timings.phases.items()}),
+        warnings=list(m.warnings),
         verdict=verdict,
     )
 
@@ -178,6 +201,8 @@ def event_to_pb(event: model.ProgressEvent, sequence: int, elapsed_s: float) -> 
     elif isinstance(event, model.FileProgress):
         m.file_progress.CopyFrom(pb.FileProgressEvent(name=event.name, bytes_read=event.bytes_read,
                                                       total_bytes=event.total_bytes, percent=event.percent))
+    elif isinstance(event, model.DocumentLost):
+        m.document_lost.CopyFrom(pb.DocumentLostEvent(reason=event.reason, file=event.file))
     elif isinstance(event, model.CheckCompleted):
         m.check_completed.CopyFrom(pb.CheckCompletedEvent(check=check_to_pb(event.check)))
     return m
@@ -223,6 +248,8 @@ def event_from_pb(m: pb.VerifyStreamResponse) -> model.ProgressEvent | model.Ver
     if which == "file_progress":
         f = m.file_progress
         return model.FileProgress(f.name, f.bytes_read, f.total_bytes)
+    if which == "document_lost":
+        return model.DocumentLost(m.document_lost.reason, m.document_lost.file)
     if which == "check_completed":
         return model.CheckCompleted(check_from_pb(m.check_completed.check))
     if which == "result":

@@ -13,6 +13,7 @@ import logging
 import os
 import stat
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +64,8 @@ def unix_path(address: str) -> Path | None:
 class GatewayDaemon:
     config: ServeConfig
     verifier: DocumentVerifier = field(default_factory=DocumentVerifier)
-    simulated_readers: frozenset[str] = frozenset()
+    simulated_readers: Mapping[str, str] = field(default_factory=dict)  # reader name -> profile
+    mrz_sources: Mapping[str, Callable[[], str]] = field(default_factory=dict)  # reader name -> MRZ scanner
     monitor_pcsc: bool = True
     bound: dict[str, str] = field(default_factory=dict)  # requested address -> actual (port 0 resolved)
 
@@ -80,7 +82,7 @@ class GatewayDaemon:
     async def start(self) -> None:
         t0 = time.monotonic()
         c = self.config
-        self.registry = DeviceRegistry(c.queue_per_reader, c.devices, self.simulated_readers)
+        self.registry = DeviceRegistry(c.queue_per_reader, c.devices, self.simulated_readers, self.mrz_sources)
         interceptors = [TokenInterceptor(c.tokens)] if c.tokens else []
         self.server = grpc.aio.server(
             interceptors=interceptors,
@@ -172,7 +174,8 @@ class GatewayDaemon:
             await asyncio.sleep(0.02)  # still answering health checks (NOT_SERVING) and device queries
         if self.registry is not None:
             self.registry.close_subscribers()
-        await self.server.stop(max(0.0, deadline - time.monotonic()) or 0.1)
+        # What is left are watch streams (they never end by themselves) and quick calls: a short grace.
+        await self.server.stop(min(0.5, max(0.05, deadline - time.monotonic())))
         if self._monitor is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._monitor.stop)
         if self._verification is not None:

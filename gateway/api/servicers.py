@@ -93,7 +93,12 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
         operation_id: str,
         started: float,
     ) -> model.VerifyResult:
-        request_input = validate_request(convert.request_from_pb(request))
+        raw = convert.request_from_pb(request)
+        if raw.use_device_mrz and not raw.mrz:
+            # the scanner of the reader that holds the document (a real scanner's read would queue too)
+            raw.mrz = self.registry.read_mrz(self.registry.choose_reader(raw.reader_id).id)
+            raw.use_device_mrz = False
+        request_input = validate_request(raw)
         if not request_input.uses_chip:
             token = CancelToken()
             return self.verifier.verify(request_input, on_event, token, None, operation_id=operation_id,
@@ -150,7 +155,13 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
                     ((QUEUE_POSITION_KEY, str(position)), (OPERATION_ID_KEY, operation_id)))))
 
         try:
-            result = await self._verify(request, context, model.ignore_progress, on_queued, operation_id)
+            if not request.HasField("chip_access") and not request.use_device_mrz and not self.draining.active:
+                # MRZ only: no device, no queue, nothing to wait for - the fast path (no extra coroutines)
+                result = self.verifier.verify(validate_request(convert.request_from_pb(request)),
+                                              model.ignore_progress, CancelToken(), None,
+                                              operation_id=operation_id, started_at=started)
+            else:
+                result = await self._verify(request, context, model.ignore_progress, on_queued, operation_id)
         except asyncio.CancelledError:
             log.info("call cancelled", extra={"method": "Verify", "operation_id": operation_id})
             raise
@@ -201,6 +212,8 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
 
 
 def _log_done(method: str, result: model.VerifyResult, started: float) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
     log.info("verification done", extra={
         "method": method, "code": "OK", "operation_id": result.operation_id, "device_id": result.reader_id,
         "verdict": result.verdict.status.value, "files": len(result.files), "apdus": result.apdus,

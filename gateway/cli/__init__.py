@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import mrz_command, serve_command, verify_command
+from . import chip_command, mrz_command, serve_command, verify_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="area", required=True, metavar="COMMAND")
     mrz_command.register(sub)
+    chip_command.register(sub)
     serve_command.register(sub)
     verify_command.register(sub)
     return parser

@@ -29,7 +29,7 @@ from gateway.service.config import DEFAULT_LISTEN
 from gateway.service.devices import DeviceEvent, DeviceSnapshot
 from gateway.service.model import ProgressEvent, VerifyResult
 
-__all__ = ["DEFAULT_TARGET", "GatewayClient", "GatewayError", "TlsOptions"]
+__all__ = ["DEFAULT_TARGET", "DeviceWatch", "GatewayClient", "GatewayError", "TlsOptions"]
 
 DEFAULT_TARGET = DEFAULT_LISTEN
 TOKEN_ENV = "GATEWAY_TOKEN"
@@ -72,6 +72,30 @@ class TlsOptions:
             return Path(p).read_bytes() if p else None
 
         return grpc.ssl_channel_credentials(read(self.ca), read(self.key), read(self.cert))
+
+
+class DeviceWatch:
+    """An open WatchDevices stream: an iterator of DeviceEvent that ends when cancelled or closed."""
+
+    def __init__(self, call: grpc.Call) -> None:
+        self._call = call
+
+    def __iter__(self) -> Iterator[DeviceEvent]:
+        try:
+            for message in self._call:  # type: ignore[attr-defined]
+                yield convert.device_event_from_pb(message)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.CANCELLED:  # type: ignore[attr-defined]
+                raise GatewayError.from_rpc(exc) from None
+
+    def cancel(self) -> None:
+        self._call.cancel()
+
+    def __enter__(self) -> DeviceWatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cancel()
 
 
 class GatewayClient:
@@ -121,6 +145,7 @@ class GatewayClient:
         checks: Iterable[str] = (),
         return_face_image: bool = False,
         reference_date: dt.date | None = None,
+        use_device_mrz: bool = False,
     ) -> verification_pb2.VerifyRequest:
         """The request message; at most one of use_printed_mrz / access_mrz / can / document_key."""
 
@@ -129,7 +154,7 @@ class GatewayClient:
 
         request = verification_pb2.VerifyRequest(
             reader_id=reader_id, mrz=text(mrz), checks=list(checks), return_face_image=return_face_image,
-            reference_date=reference_date.isoformat() if reference_date else "")
+            reference_date=reference_date.isoformat() if reference_date else "", use_device_mrz=use_device_mrz)
         chosen = [name for name, on in (("use_printed_mrz", use_printed_mrz), ("mrz", access_mrz is not None),
                                         ("can", can is not None), ("document_key", document_key is not None)) if on]
         if len(chosen) > 1:
@@ -189,20 +214,26 @@ class GatewayClient:
         return convert.device_from_pb(response.device)
 
     def watch_devices(self, device_ids: Iterable[str] = (), send_initial_state: bool = True,
-                      timeout: float | None = None) -> Iterator[DeviceEvent]:
-        """Device events until the caller stops iterating (the call is cancelled then)."""
+                      timeout: float | None = None) -> DeviceWatch:
+        """Device events as they happen; iterate it, and `cancel()` it (from any thread) to stop."""
         request = devices_pb2.WatchDevicesRequest(device_ids=list(device_ids), send_initial_state=send_initial_state)
-        call = self.devices.WatchDevices(request, timeout=timeout, metadata=self._metadata())
-        try:
-            for message in call:
-                yield convert.device_event_from_pb(message)
-        except grpc.RpcError as exc:
-            if exc.code() != grpc.StatusCode.CANCELLED:  # type: ignore[attr-defined]
-                raise GatewayError.from_rpc(exc) from None
-        finally:
-            call.cancel()
+        return DeviceWatch(self.devices.WatchDevices(request, timeout=timeout, metadata=self._metadata()))
 
     # --- health -------------------------------------------------------------------------------------
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until the daemon answers health SERVING (it may still be starting); False on timeout."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.health(timeout=min(1.0, max(0.05, deadline - time.monotonic()))) == "SERVING":
+                    return True
+            except GatewayError:
+                pass
+            time.sleep(0.05)
+        return False
 
     def health(self, service: str = "", timeout: float | None = 5.0) -> str:
         """"SERVING", "NOT_SERVING", ... of the standard grpc.health.v1 service."""

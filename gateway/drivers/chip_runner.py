@@ -9,6 +9,7 @@ before letting the engine continue where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -74,8 +75,16 @@ def read_chip(
     *,
     on_event: EventCallback | None = None,
     wait_for_card_s: float = 0.0,
+    reset_first: bool = True,
 ) -> ChipReadResult:
-    """One complete read: EF.CardAccess, PACE or BAC, the requested files."""
+    """One complete read: EF.CardAccess, PACE or BAC, the requested files.
+
+    `reset_first` warm-resets the card before the read: another application (or an earlier read)
+    may have left an application selected or a secure-messaging session open, and a chip in an
+    unknown state answers the unprotected EF.CardAccess read wrongly."""
+    if reset_first:
+        with contextlib.suppress(CardResetError):
+            transport.reconnect(reset=True)
     return run_reader(ChipReader(key, options, on_event=on_event), transport, wait_for_card_s=wait_for_card_s)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import combinations, product
 
 from .charset import CHAR_VALUE, DIGITS, FILLER, check_digit
-from .formats import Layout
+from .formats import DATE, NUMERIC, Layout
 from .result import Correction
 
 # Read character → characters it may really be (OCR confusions seen in MRZ fonts).
@@ -81,6 +81,10 @@ def _alphabet_map(layout: Layout) -> dict[Pos, frozenset[str]]:
 
 
 def _alternatives(ch: str, allowed: frozenset[str]) -> list[str]:
+    # A filler may stand in a date (unknown day or month) but is never a correction's target:
+    # OCR noise must not turn a date into a partly unknown one.
+    if allowed is DATE:
+        allowed = NUMERIC
     return [c for c in CONFUSABLE.get(ch, "") if c in allowed]
 
 

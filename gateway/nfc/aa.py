@@ -24,6 +24,7 @@ from gateway.nfc.lds.errors import LDSError
 from gateway.nfc.lds.public_key import PublicKeyInfo
 from gateway.nfc.lds.security_infos import ActiveAuthenticationInfo
 from gateway.nfc.status import ProtocolError
+from gateway.pki.signatures import UnsupportedSignature, curve_of, verify_ecdsa
 
 VERIFIED = "AA_VERIFIED"
 SIGNATURE_INVALID = "AA_SIGNATURE_INVALID"
@@ -71,8 +72,6 @@ def _ecdsa_hash(key: PublicKeyInfo, info: ActiveAuthenticationInfo | None) -> st
             raise ValueError(f"AA signature algorithm {info.signature_algorithm_name} is not supported")
         return name
     # No ActiveAuthenticationInfo: hash length matching the key (TR-03111 practice).
-    from gateway.pki.signatures import curve_of  # local: gateway.pki imports gateway.nfc
-
     bits = curve_of(key).n.bit_length()
     if bits <= 160:
         return "sha1"
@@ -130,8 +129,6 @@ def verify_response(key: PublicKeyInfo, challenge: bytes, signature: bytes,
         alg = f"RSA ISO/IEC 9796-2 ({hash_name or 'unknown hash'})"
         return AAResult(VERIFIED if ok else SIGNATURE_INVALID, alg)
     if key.kind == "EC":
-        from gateway.pki.signatures import UnsupportedSignature, verify_ecdsa
-
         try:
             hash_name = _ecdsa_hash(key, info)
             ok = verify_ecdsa(key, hash_name, challenge, signature, plain=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.nfc.aa import ActiveAuthentication, AAResult
+from gateway.nfc.aa import AAResult, ActiveAuthentication
 from gateway.nfc.apdu import CommandAPDU, ResponseAPDU
 from gateway.nfc.ca import CAError, CAOutcome, CARefused, ChipAuthentication
 from gateway.nfc.lds.dg14 import parse_dg14

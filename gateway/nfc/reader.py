@@ -22,7 +22,11 @@
 * Progress survives losing the card: bytes read so far stay, access is established again, and the
   read continues at the offset reached.
 * A response whose MAC does not verify ends everything with `UntrustedSessionError`: nothing read in
-  that session is returned (an attacker able to forge one MAC-less answer could forge any other).
+  that session is returned (whoever could alter one answer may have altered others).
+* Authenticity steps (active / chip authentication, `gateway.nfc.steps`) plug in as sans-IO objects;
+  they run once the files they need are read, before the large ones. A step that re-keys secure
+  messaging (chip authentication) is proven by the next protected answer: if the chip cannot speak
+  the new keys, the step fails, access runs again and the read goes on in a fresh session.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ from .read_events import (
 from .sm import SMError, SMSession
 from .status import AuthenticationFailed, CardError, ChipError, ProtocolError, status_message
 from .steps import ChipStep, StepContext, StepFactory, StepOutcome
+from .tlv import encode_length
 
 DEFAULT_FILES = ("EF.COM", "DG1", "DG2", "EF.SOD")
 EXTENDED_BLOCK = 65536
@@ -203,7 +208,6 @@ class ChipReader:
             if f.in_master_file:
                 raise ValueError(f"{f.name} is read before access; it is always in the result's card_access")
         # Reading strategy state; survives losing the card.
-        self._extended: bool | None = None if self.options.extended_length else False
         self._block = EXTENDED_BLOCK if self.options.extended_length else SHORT_LADDER[0]
         self._sfi: bool | None = None if self.options.sfi else False
         self._buffers: dict[str, bytearray] = {}
@@ -215,6 +219,7 @@ class ChipReader:
         self._warnings: list[str] = []
         self._steps: dict[str, StepOutcome] = {}
         self._rekeying_steps: list[StepFactory] = []
+        self._unconfirmed: tuple[StepFactory, ChipStep] | None = None
         # Access state.
         self._card_access_state: Literal["unknown", "absent?", "absent", "present"] = "unknown"
         self._card_access: bytes | None = None
@@ -363,6 +368,9 @@ class ChipReader:
                 break
             except _LinkLost:
                 self._session = None  # the card forgot it; access runs again, progress is kept
+                if self._unconfirmed is not None:  # not proven either way: run it again after access
+                    self._steps.pop(self._unconfirmed[0].name, None)
+                    self._unconfirmed = None
         self.stats.total_s = self._clock() - self._t0
         assert self._access is not None
         return ChipReadResult(
@@ -389,23 +397,57 @@ class ChipReader:
     def _secure(self, command: CommandAPDU) -> _Gen:
         """Send under secure messaging (establishing access first if there is no session). A plain
         status word instead of a protected answer means the chip ended SM: the status is returned
-        for the caller to act on and the next secure exchange runs access again."""
-        if self._session is None:
-            yield from self._timed("access", self._establish())
-        session = self._session
-        assert session is not None
-        raw = yield session.wrap(command).encode()
+        for the caller to act on and the next secure exchange runs access again.
+
+        The first exchange after a re-keying step (chip authentication) is that step's proof: a
+        verified answer confirms it; a failed one fails it (a clone without the DG14 key cannot
+        speak the new keys) — then access runs again and the command is repeated, so the read goes
+        on in a fresh, trusted session and the failed step is reported instead of a broken read."""
+        while True:
+            if self._session is None:
+                yield from self._timed("access", self._establish())
+            session = self._session
+            assert session is not None
+            raw = yield session.wrap(command).encode()
+            try:
+                response = session.unwrap(raw)
+            except CardError as exc:
+                self._session = None
+                if self._unconfirmed is not None:
+                    self._settle_rekeying_step(False, f"the chip ended secure messaging ({exc.sw:04X})")
+                    continue
+                return ResponseAPDU.from_sw(exc.sw)
+            except (SMError, APDUError, ProtocolError) as exc:
+                self._session = None
+                if self._unconfirmed is not None:
+                    self._settle_rekeying_step(False, f"the chip's answer failed the new keys ({exc})")
+                    continue
+                raise UntrustedSessionError(
+                    self._where(f"secure messaging check failed ({exc}); the chip's answers cannot be "
+                                "trusted and nothing read in this session is returned")
+                ) from None
+            if self._unconfirmed is not None:
+                self._settle_rekeying_step(True, "")
+            return response
+
+    def _settle_rekeying_step(self, passed: bool, detail: str) -> None:
+        assert self._unconfirmed is not None
+        factory, step = self._unconfirmed
+        self._unconfirmed = None
+        previous = self._steps.get(factory.name, StepOutcome(None))
+        settle = getattr(step, "confirm" if passed else "fail", None)
+        data = dict(previous.data)
         try:
-            return session.unwrap(raw)
-        except CardError as exc:
-            self._session = None
-            return ResponseAPDU.from_sw(exc.sw)
-        except (SMError, APDUError, ProtocolError) as exc:
-            self._session = None
-            raise UntrustedSessionError(
-                self._where(f"secure messaging check failed ({exc}); the chip's answers cannot be "
-                            "trusted and nothing read in this session is returned")
-            ) from None
+            if settle is not None:
+                data["outcome"] = settle() if passed else settle(detail)
+        except (ChipError, ValueError):
+            pass
+        data["reason"] = "CA_VERIFIED" if passed else "CA_FAILED"
+        text = "confirmed by reading on under the new keys" if passed else detail
+        self._steps[factory.name] = StepOutcome(passed, text, None, data)
+        if not passed and factory in self._rekeying_steps:
+            self._rekeying_steps.remove(factory)
+        self._emit(StepFinished(factory.name, passed))
 
     # -- EF.CardAccess --------------------------------------------------------------------------------
 
@@ -419,6 +461,7 @@ class ChipReader:
             yield from self._read_card_access_by_select()  # no SFI on this chip: 6A82 would be ambiguous
 
     def _read_card_access_by_select(self) -> _Gen:
+        sfi_said_absent = self._card_access_state == "absent?"
         response = yield from self._plain(apdus.select_master_file())
         if response.sw not in (0x9000, 0x6A82, 0x6A86):  # some chips refuse selecting the MF: go on
             self._warnings.append(f"SELECT MF answered {response.sw:04X}")
@@ -426,6 +469,8 @@ class ChipReader:
         if data is None:
             self._card_access_state = "absent"
             return
+        if sfi_said_absent:
+            self._set_sfi(False)  # the SFI read said "not found" for a file that is there
         self._use_card_access(data)
 
     def _use_card_access(self, data: bytes) -> None:
@@ -579,6 +624,8 @@ class ChipReader:
         yield from self._run_steps()
         for f in after:
             yield from self._read_listed(f, listed, explicit)
+        if self._unconfirmed is not None:  # nothing left to read: one exchange proves the new keys
+            yield from self._secure(apdus.select_aid())
         self._current = None
 
     def _listed_groups(self) -> set[int] | None:
@@ -619,6 +666,7 @@ class ChipReader:
             self._current = (name, offset)
             if size is not None and offset >= size:
                 break
+            told = le_once is not None and le_once > 1  # Le the chip named in a 6Cxx
             le = le_once or self._block
             le_once = None
             if size is not None:
@@ -646,7 +694,9 @@ class ChipReader:
             if use_sfi:
                 command = apdus.read_binary_sfi(f.sfi, offset, le)
             elif offset > MAX_B0_OFFSET:
-                command = apdus.read_binary_odd(offset, le)
+                # Odd READ BINARY answers inside DO'53, whose header counts against Le.
+                le = max(1, min(le, self._block - 4))
+                command = apdus.read_binary_odd(offset, le + 1 + len(encode_length(le)))
             else:
                 command = apdus.read_binary(offset, le)
             epoch = self._epoch
@@ -662,8 +712,10 @@ class ChipReader:
                     self._set_sfi(True)
                 selected_in = epoch
                 if command.le is not None and command.le > SHORT_LADDER[0]:
-                    self._extended = self.stats.extended_length = True
+                    self.stats.extended_length = True
                 self._take(f, buf, data, sw)
+                if told and le < self._block and len(buf) < self._sizes.get(name, len(buf) + 1):
+                    self._block = le  # 6Cxx named a block limit, not the end of the file: keep to it
                 continue
             if sw in (0x9000, 0x6282) and offset == 0 and size is None:
                 if empty_once:
@@ -739,7 +791,6 @@ class ChipReader:
     def _shrink(self, refused: int) -> None:
         """The next smaller block after a length refusal; remembered for the rest of the read."""
         if refused > SHORT_LADDER[0]:
-            self._extended = False
             self.stats.extended_length = False
             self._block = SHORT_LADDER[0]
             return
@@ -776,7 +827,7 @@ class ChipReader:
     def _run_step(self, factory: StepFactory) -> _Gen:
         if any(n not in self._done for n in factory.needs):
             missing = ", ".join(n for n in factory.needs if n not in self._done)
-            self._steps[factory.name] = StepOutcome(None, f"not performed: {missing} not read")
+            self._steps[factory.name] = StepOutcome(None, f"not performed: {missing} not on this chip or not read")
             self._emit(StepFinished(factory.name, None))
             return
         try:
@@ -808,6 +859,8 @@ class ChipReader:
             self._epoch += 1
             if factory not in self._rekeying_steps:
                 self._rekeying_steps.append(factory)
+            self._unconfirmed = (factory, step)  # settled by the next protected exchange
+            return
         self._emit(StepFinished(factory.name, outcome.passed))
 
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from asn1crypto import core
 
 from gateway.nfc import oids
-from gateway.nfc.lds.cms import SignedData, SignerInfo, parse_signed_data
+from gateway.nfc.lds.cms import SignerInfo, parse_signed_data
 from gateway.nfc.lds.errors import LDSError
 from gateway.pki.certificate import Certificate, CertificateError, load_certificate
-from gateway.pki.signatures import UnsupportedSignature, digest, verify
+from gateway.pki.signatures import UnsupportedSignature
+from gateway.pki.signed_data import load_issuer_key, verify_signer_info
 
 ID_CSCA_MASTER_LIST = oids.ID_CSCA_MASTER_LIST
 ID_MASTER_LIST_SIGNING_KEY = "2.23.136.1.1.3"
@@ -62,42 +63,6 @@ def _find_signer_cert(si: SignerInfo, certs: list[Certificate]) -> Certificate |
             if issuer_key == cert.issuer_key:
                 return cert
     return None
-
-
-def load_issuer_key(name_der: bytes) -> str:
-    from asn1crypto import x509 as asn1_x509
-
-    try:
-        return asn1_x509.Name.load(name_der, strict=True).hashable
-    except (ValueError, TypeError) as exc:
-        raise CertificateError(f"malformed issuer name ({type(exc).__name__})") from None
-
-
-def verify_signer_info(sd: SignedData, si: SignerInfo, signer: Certificate) -> list[str]:
-    """Problems with one SignerInfo over SignedData's eContent (empty list: it verifies).
-    Shared by master lists and EF.SOD — both are CMS SignedData with signed attributes."""
-    problems: list[str] = []
-    if sd.econtent is None:
-        return ["content is absent"]
-    hash_name = si.digest_algorithm_name
-    if hash_name is None:
-        return [f"digest algorithm {si.digest_algorithm} is not allowed"]
-    if si.signed_attrs_der is not None:
-        if si.content_type_attr != sd.content_type:
-            problems.append("contentType attribute does not match the eContentType")
-        if si.message_digest_attr is None:
-            problems.append("messageDigest attribute is missing")
-        elif si.message_digest_attr != digest(hash_name, sd.econtent):
-            problems.append("messageDigest attribute does not match the content")
-        signed = si.signed_attrs_der
-    else:
-        signed = sd.econtent
-    if signer.public_key is None:
-        return [*problems, f"signer key unusable: {signer.key_problem}"]
-    if not verify(signer.public_key, si.signature_algorithm, si.signature_algorithm_params_der, signed,
-                  si.signature, digest_algorithm=hash_name):
-        problems.append("signature does not verify")
-    return problems
 
 
 def parse_master_list(data: bytes) -> MasterList:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from gateway.nfc import oids
 from gateway.nfc.ec import CURVES as PACE_CURVES
 from gateway.nfc.ec import Curve
+from gateway.nfc.lds.ec_params import CURVES as LOADABLE_CURVES
 from gateway.nfc.lds.errors import LDSError
 from gateway.nfc.lds.public_key import PublicKeyInfo
 
@@ -58,8 +59,6 @@ _ECDSA_PLAIN = {
     oids.ECDSA_PLAIN_SHA384: "sha384",
     oids.ECDSA_PLAIN_SHA512: "sha512",
 }
-_DIGEST_BY_ASN1CRYPTO = {"sha1": "sha1", "sha224": "sha224", "sha256": "sha256", "sha384": "sha384",
-                         "sha512": "sha512"}
 
 
 def algorithm_name(oid: str) -> str:
@@ -90,8 +89,7 @@ def _pss_padding(params_der: bytes | None) -> tuple[str, padding.PSS]:
                 raise UnsupportedSignature("RSASSA-PSS with a trailer field other than BC")
         except (ValueError, TypeError, KeyError) as exc:
             raise UnsupportedSignature(f"RSASSA-PSS parameters are malformed ({type(exc).__name__})") from None
-    hash_name = _DIGEST_BY_ASN1CRYPTO.get(str(hash_name), str(hash_name))
-    mgf_hash = _DIGEST_BY_ASN1CRYPTO.get(str(mgf_hash), str(mgf_hash))
+    hash_name, mgf_hash = str(hash_name), str(mgf_hash)  # asn1crypto names: "sha256" etc.
     if hash_name not in HASHES or mgf_hash not in HASHES:
         raise UnsupportedSignature("RSASSA-PSS with a hash algorithm Doc 9303 does not allow")
     return hash_name, padding.PSS(mgf=padding.MGF1(HASHES[mgf_hash]()), salt_length=int(salt))
@@ -126,12 +124,6 @@ def _ecdsa_verify_integers(key: PublicKeyInfo, hash_name: str, data: bytes, r: i
     return point is not None and point[0] % n == r
 
 
-def _loadable_curves() -> set[str]:
-    from gateway.nfc.lds.ec_params import CURVES
-
-    return set(CURVES)
-
-
 def verify_ecdsa(key: PublicKeyInfo, hash_name: str, data: bytes, signature: bytes, plain: bool) -> bool:
     if plain:
         if not signature or len(signature) % 2:
@@ -143,7 +135,7 @@ def verify_ecdsa(key: PublicKeyInfo, hash_name: str, data: bytes, signature: byt
             r, s = decode_dss_signature(signature)
         except ValueError:
             return False
-    if key.curve in _loadable_curves():
+    if key.curve in LOADABLE_CURVES:
         public = key.load()
         try:
             public.verify(encode_dss_signature(r, s), data, ec.ECDSA(HASHES[hash_name]()))

@@ -94,16 +94,16 @@ class TrustStore:
             return False
         if cert.key_usage is not None and "key_cert_sign" not in cert.key_usage and report is not None:
             report.problems.append(f"CA certificate without keyCertSign ({cert.subject})")
+        if report is not None:  # counted per source even when another source had it already
+            report.certificates += 1
+            if cert.key_problem:
+                report.problems.append(f"key of {cert.subject} is unusable: {cert.key_problem}")
         if cert.fingerprint in self._cscas:
             return False
         self._cscas[cert.fingerprint] = cert
         self._by_subject[cert.subject_key].append(cert)
         if cert.ski:
             self._by_ski[cert.ski].append(cert)
-        if report is not None:
-            report.certificates += 1
-            if cert.key_problem:
-                report.problems.append(f"key of {cert.subject} is unusable: {cert.key_problem}")
         return True
 
     def add_crl(self, crl: RevocationList, report: SourceReport | None = None) -> None:
@@ -260,6 +260,9 @@ class TrustStore:
             out.append(crl)
         return out
 
+    def _crl_issuers(self, crl: RevocationList) -> list[Certificate]:
+        return [c for c in self.by_subject(crl.issuer_key) if not (crl.aki and c.ski and crl.aki != c.ski)]
+
     # --- report -------------------------------------------------------------------------------
 
     def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -278,7 +281,8 @@ class TrustStore:
         return {
             "cscas": len(self._cscas),
             "countries": dict(sorted(countries.items())),
-            "crls": [c.summary() | {"current": c.next_update is None or c.next_update >= now} for c in self._crls],
+            "crls": [c.summary() | {"current": c.next_update is None or c.next_update >= now,
+                                    "issuer_loaded": bool(self._crl_issuers(c))} for c in self._crls],
             "sources": [s.to_dict() for s in self.report.sources],
             "problems": self.report.problems,
         }

@@ -100,12 +100,14 @@ class DeviceRegistry:
     """All devices, their queues and the watchers listening. Use from the event loop only."""
 
     def __init__(self, queue_limit: int = 8, configured: tuple[DeviceConfig, ...] = (),
-                 simulated_readers: Mapping[str, str] | None = None) -> None:
+                 simulated_readers: Mapping[str, str] | None = None,
+                 mrz_sources: Mapping[str, Callable[[], str]] | None = None) -> None:
         self.queue_limit = queue_limit
         self._devices: dict[str, _Device] = {}
         self._by_pcsc: dict[str, str] = {}
         self._subscribers: set[asyncio.Queue[DeviceEvent | None]] = set()
         self._simulated = dict(simulated_readers or {})  # reader name -> simulator profile
+        self._mrz_sources = dict(mrz_sources or {})  # reader name -> its MRZ scanner
         self._aliases = {c.pcsc_reader: c for c in configured if c.pcsc_reader}
         for c in configured:
             self._add(c.id, c.pcsc_reader, DeviceSnapshot(
@@ -131,6 +133,15 @@ class DeviceRegistry:
             raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_UNSUPPORTED",
                                f"device {device_id!r} has no chip reader driver")
         return name
+
+    def read_mrz(self, device_id: str) -> str:
+        """The printed MRZ from the device's scanner (FAILED_PRECONDITION if it has none)."""
+        name = self._find(device_id).pcsc_name
+        source = self._mrz_sources.get(name or "")
+        if source is None:
+            raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_UNSUPPORTED",
+                               f"device {device_id!r} has no MRZ scanner; send the MRZ in field mrz")
+        return source()
 
     def choose_reader(self, device_id: str) -> DeviceSnapshot:
         """The reader for a chip operation: the named one, else the first chip reader holding a document."""
@@ -202,7 +213,8 @@ class DeviceRegistry:
         device_id = base + slug(reader)
         conf = self._aliases.get(reader)
         info = DeviceSnapshot(
-            id=device_id, display_name=reader, kind="DOCUMENT_READER", capabilities=("CHIP",),
+            id=device_id, display_name=reader, kind="DOCUMENT_READER",
+            capabilities=("MRZ", "CHIP") if reader in self._mrz_sources else ("CHIP",),
             driver="pcsc", simulated=reader in self._simulated,
             health=Health("UNAVAILABLE", "NOT_ATTACHED", "The device is not attached."),
             vendor=conf.vendor if conf else ("gateway simulator" if reader in self._simulated else ""),

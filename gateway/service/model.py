@@ -69,16 +69,18 @@ class DocumentDetected:
 @dataclass(frozen=True)
 class AccessInfo:
     protocol: str  # "BAC" | "PACE"
-    pace_algorithm: str = ""
-    pace_parameter_id: int = 0
+    algorithm: str = ""  # PACE: "PACE-ECDH-GM-AES-128"
     password: str = "MRZ"  # "MRZ" | "CAN"
+    parameters: str = ""  # PACE: "brainpoolP256r1"
+    parameter_id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"protocol": self.protocol, "password": self.password}
+        """The `access` object of `gateway chip read --json`."""
+        out: dict[str, Any] = {"protocol": self.protocol, "algorithm": self.algorithm or None,
+                               "password": self.password}
         if self.protocol == "PACE":
-            d["pace_algorithm"] = self.pace_algorithm
-            d["pace_parameter_id"] = self.pace_parameter_id
-        return d
+            out["parameters"] = self.parameters or None
+        return out
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,17 @@ class FileProgress:
 
 
 @dataclass(frozen=True)
+class DocumentLost:
+    reason: str
+    file: str = ""
+
+
+@dataclass(frozen=True)
 class CheckCompleted:
     check: Check
 
 
-ProgressEvent = Queued | Started | DocumentDetected | AccessEstablished | FileProgress | CheckCompleted
+ProgressEvent = Queued | Started | DocumentDetected | AccessEstablished | FileProgress | DocumentLost | CheckCompleted
 ProgressCallback = Callable[[ProgressEvent], None]
 
 
@@ -121,9 +129,6 @@ class FileRead:
     fid: int
     size: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "fid": f"{self.fid:04X}", "size": self.size}
-
 
 @dataclass(frozen=True)
 class FaceImage:
@@ -138,17 +143,27 @@ class FaceImage:
 
 
 @dataclass
+class ReadingStats:
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    block_size: int | None = None
+    extended_length: bool | None = None
+    sfi: bool | None = None
+    refusals: int = 0
+    recoveries: int = 0
+
+    def reading_dict(self) -> dict[str, Any]:
+        return {"block_size": self.block_size, "extended_length": self.extended_length, "sfi": self.sfi,
+                "refusals": self.refusals, "recoveries": self.recoveries}
+
+
+@dataclass
 class Timings:
-    queued_s: float = 0.0
-    access_s: float = 0.0
-    read_s: float = 0.0
-    checks_s: float = 0.0
     total_s: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # "queued", engine phases, "checks"
 
     def to_dict(self) -> dict[str, float]:
-        return {"queued_s": round(self.queued_s, 4), "access_s": round(self.access_s, 4),
-                "read_s": round(self.read_s, 4), "checks_s": round(self.checks_s, 4),
-                "total_s": round(self.total_s, 4)}
+        return {**{k: round(v, 4) for k, v in self.phases.items()}, "total": round(self.total_s, 4)}
 
 
 @dataclass
@@ -157,12 +172,14 @@ class ChipOutcome:
 
     access: AccessInfo | None = None
     files: list[FileRead] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
     chip_mrz: MRZResult | None = None
     face_image: FaceImage | None = None
     apdus: int = 0
-    access_s: float = 0.0
-    read_s: float = 0.0
-    checks_s: float = 0.0
+    reading: ReadingStats | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
 
 
@@ -173,22 +190,33 @@ class VerifyResult:
     printed_mrz: MRZResult | None = None
     access: AccessInfo | None = None
     files: list[FileRead] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
     chip_mrz: MRZResult | None = None
     face_image: FaceImage | None = None
     apdus: int = 0
+    reading: ReadingStats | None = None
     timings: Timings = field(default_factory=Timings)
+    warnings: list[str] = field(default_factory=list)
     verdict: Verdict = field(default_factory=Verdict)
 
     def to_dict(self) -> dict[str, Any]:
-        """`gateway chip read --json` shape (access, files, mrz, face_image, apdus, timings) + verdict, checks."""
+        """`gateway chip read --json`'s object (reader, access, files, absent, denied, mrz, face_image,
+        apdus, bytes, timings, reading, warnings) plus printed_mrz, verdict and checks."""
+        reading = self.reading or ReadingStats()
         return {
             "reader": self.reader_id or None,
             "access": self.access.to_dict() if self.access else None,
-            "files": [f.to_dict() for f in self.files],
+            "files": {f.name: f.size for f in self.files},
+            "absent": list(self.absent),
+            "denied": list(self.denied),
             "mrz": self.chip_mrz.to_dict() if self.chip_mrz else None,
-            "printed_mrz": self.printed_mrz.to_dict() if self.printed_mrz else None,
             "face_image": self.face_image.to_dict() if self.face_image else None,
             "apdus": self.apdus,
+            "bytes": {"sent": reading.bytes_sent, "received": reading.bytes_received},
             "timings": self.timings.to_dict(),
+            "reading": reading.reading_dict(),
+            "warnings": list(self.warnings),
+            "printed_mrz": self.printed_mrz.to_dict() if self.printed_mrz else None,
             **self.verdict.to_dict(),
         }

@@ -9,7 +9,10 @@ CLI imports this module; the reader side (gateway.nfc) never sees the simulators
 from __future__ import annotations
 
 import logging
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 log = logging.getLogger("gateway.simulate")
 
@@ -26,6 +29,7 @@ class SimulatedSlot:
     port: int
     reader: str
     slot: object  # simulators.chip.vpcd.VpcdCard
+    mrz: tuple[str, ...] = ()  # what the simulated reader's MRZ scanner reads off the data page
 
     def insert(self, timeout: float = 5.0) -> bool:
         from simulators.pcscd import wait_card_state
@@ -49,12 +53,13 @@ class SimulatedReaders:
     ports: tuple[int, ...] | None = None
     insert: bool = True
     slots: list[SimulatedSlot] = field(default_factory=list)
+    _trust_dir: tempfile.TemporaryDirectory[str] | None = None
 
     def start(self) -> dict[str, str]:
         """Start pcscd if needed, put the cards in; returns reader name -> profile."""
         try:
             from simulators.chip.card import CardFaults, VirtualCard
-            from simulators.chip.lds_builder import build_document
+            from simulators.chip.lds_builder import build_document, mrz_lines
             from simulators.chip.link import LinkModel
             from simulators.chip.profile import ProfileError, load_profile
             from simulators.chip.vpcd import VpcdCard
@@ -82,12 +87,26 @@ class SimulatedReaders:
             kbit = int(profile.link_kbit_s) if profile.link_kbit_s else self.kbit_s
             link = LinkModel(kbit_s=kbit) if kbit else None
             vpcd = VpcdCard(card, port=port, link=link)
-            slot = SimulatedSlot(profile.name, port, self._pcscd.reader_name(port), vpcd)
+            slot = SimulatedSlot(profile.name, port, self._pcscd.reader_name(port), vpcd, tuple(mrz_lines(profile)))
             self.slots.append(slot)
             if self.insert and not slot.insert():
                 raise SimulationError(f"pcscd did not see the simulated card on vpcd port {port}")
         log.info("simulated readers ready", extra={"profiles": [s.profile for s in self.slots]})
         return {s.reader: s.profile for s in self.slots}
+
+    def trust_folder(self) -> Path:
+        """The simulator PKI's master list, CSCA certificates and CRLs, written for the trust store
+        (the simulated documents are signed by this PKI, as real ones are by their country's)."""
+        from simulators.chip.pki import TestPKI
+
+        if self._trust_dir is None:
+            self._trust_dir = tempfile.TemporaryDirectory(prefix="gateway-sim-trust-")
+            TestPKI.shared().write_trust(self._trust_dir.name)
+        return Path(self._trust_dir.name)
+
+    def mrz_sources(self) -> dict[str, Callable[[], str]]:
+        """Reader name -> its simulated MRZ scanner (returns the document's printed MRZ)."""
+        return {s.reader: (lambda lines=s.mrz: "\n".join(lines)) for s in self.slots}
 
     def slot(self, profile_or_reader: str) -> SimulatedSlot:
         for s in self.slots:
@@ -99,6 +118,9 @@ class SimulatedReaders:
         for s in self.slots:
             s.slot.close()  # type: ignore[attr-defined]
         self.slots.clear()
+        if self._trust_dir is not None:
+            self._trust_dir.cleanup()
+            self._trust_dir = None
         pcscd = getattr(self, "_pcscd", None)
         if pcscd is not None:
             pcscd.stop()  # only stops a pcscd this process started

@@ -11,7 +11,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from gateway.mrz import MRZError, check
+from gateway.mrz import MRZError
+from gateway.mrz.parser import detect_layout, split_lines
 from gateway.verdict import CHECK_NAMES
 
 from .errors import FieldViolation, invalid
@@ -38,13 +39,14 @@ class RawVerifyRequest:
     checks: list[str] = field(default_factory=list)
     return_face_image: bool = False
     reference_date: str = ""
+    use_device_mrz: bool = False
 
 
 def _mrz_violation(text: str, name: str) -> FieldViolation | None:
     if len(text) > MAX_MRZ_CHARS:
         return FieldViolation(name, f"longer than {MAX_MRZ_CHARS} characters: not an MRZ")
     try:
-        check(text, autocorrect=False)
+        detect_layout(split_lines(text))  # the shape only: the verifier parses it once, fully
     except MRZError as exc:
         return FieldViolation(name, f"not an MRZ: {exc}")
     return None
@@ -120,6 +122,8 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
         except ValueError:
             violations.append(FieldViolation("reference_date", "must be a date YYYY-MM-DD"))
 
+    if raw.use_device_mrz and raw.mrz.strip():
+        violations.append(FieldViolation("use_device_mrz", "give the MRZ in field mrz or use_device_mrz, not both"))
     if mrz is None and not kind and not violations:
         violations.append(FieldViolation("mrz", "give the printed MRZ, chip access, or both"))
     if violations:

@@ -2,23 +2,25 @@
 
 `DocumentVerifier.verify(request, progress, cancel, device)` is the one entry point the daemon, the
 benchmarks and in-process callers use. It is synchronous (device I/O blocks) and runs in a worker
-thread for chip work; MRZ-only verification is cheap enough for the event loop.
+thread for chip work; MRZ-only verification is cheap enough to run on the event loop.
 
-The chip part is delegated to a `ChipBackend` so the reading engine (gateway.nfc.reader) and the
-authenticity checks (gateway.verify) plug in without this module knowing their internals; when they are
-not installed, `UnavailableChipBackend` reports the chip checks NOT_PERFORMED (reason
-CHIP_ENGINE_UNAVAILABLE) - so the verdict can never claim GENUINE without them.
+The chip part is delegated to a `ChipBackend` (gateway.service.chip) so the reading engine and the
+authenticity checks plug in without this module knowing their internals. Whatever a backend
+returns, every check of gateway.verdict.CHECK_NAMES ends up in the verdict exactly once; a check
+nobody ran is NOT_PERFORMED with a reason, so a verdict can never be GENUINE by omission.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 import uuid
 from typing import Protocol
 
 from gateway.mrz import MRZResult, check
 from gateway.verdict import CHECK_NAMES, Check, CheckStatus, Verdict
+from gateway.verify import reasons
 
 from .cancel import CancelToken
 from .model import (
@@ -30,10 +32,24 @@ from .model import (
     Started,
     VerifyInput,
     VerifyResult,
+    ignore_progress,
 )
 
 MRZ_CHECKS = ("mrz_check_digits", "document_expiry")
 CHIP_CHECKS = tuple(name for name in CHECK_NAMES if name not in MRZ_CHECKS)
+
+# Reason codes of this layer (the chip checks' own codes come from gateway.verify.reasons).
+_OWN_MESSAGES = {
+    "CHIP_NOT_READ": ("The chip was not read (no chip access was given).",
+                      "Der Chip wurde nicht gelesen (kein Chipzugang angegeben)."),
+    "NOT_REQUESTED": ("This check was not requested.", "Diese Prüfung wurde nicht angefordert."),
+    "NOT_APPLICABLE": ("This check does not apply to this document.",
+                       "Diese Prüfung ist für dieses Dokument nicht anwendbar."),
+    "EXPIRY_UNREADABLE": ("The expiry date in the MRZ cannot be read.",
+                          "Das Ablaufdatum in der MRZ ist nicht lesbar."),
+    "CHIP_ENGINE_UNAVAILABLE": ("This gateway build cannot authenticate chips.",
+                                "Diese Gateway-Version kann Chips nicht prüfen."),
+}
 
 
 class ChipDevice(Protocol):
@@ -43,17 +59,17 @@ class ChipDevice(Protocol):
     def device_id(self) -> str: ...
 
     def open_transport(self) -> object:
-        """A connected transport (atr/transmit/reconnect/disconnect); raises ServiceError if no card."""
+        """A connected, cancel-aware transport (atr/transmit/reconnect/disconnect); raises ServiceError."""
         ...
 
 
 class ChipBackend(Protocol):
     """Reads the chip and runs the chip checks.
 
-    `transport` is already connected and cancel-aware (its transmit raises OperationCancelled once the
-    token fires). `wanted_checks` None means all. Progress: DocumentDetected is sent by the caller;
-    the backend sends AccessEstablished and FileProgress, and returns its checks in the outcome
-    (the verifier emits CheckCompleted for them).
+    `transport` is connected and cancel-aware (its transmit raises OperationCancelled once the token
+    fires). `printed_mrz` is the printed MRZ's lines (after OCR correction) to compare with DG1.
+    Progress: the backend sends AccessEstablished, FileProgress and DocumentLost; it returns its
+    checks in the outcome and the verifier reports them (CheckCompleted) once the read is over.
     """
 
     def read_and_verify(
@@ -61,7 +77,7 @@ class ChipBackend(Protocol):
         transport: object,
         access: ChipAccessSpec,
         *,
-        printed_mrz: MRZResult | None,
+        printed_mrz: tuple[str, ...] | None,
         wanted_checks: frozenset[str] | None,
         want_face_image: bool,
         reference_date: dt.date,
@@ -70,67 +86,53 @@ class ChipBackend(Protocol):
     ) -> ChipOutcome: ...
 
 
-def _check(name: str, status: CheckStatus, reason: str, en: str, de: str, decisive: bool = True) -> Check:
-    return Check(name=name, status=status, reason=reason, message_en=en, message_de=de, decisive=decisive)
+@functools.lru_cache(maxsize=256)  # Checks are immutable; MRZ-only calls build the same ones each time
+def own_check(name: str, reason: str, status: CheckStatus = CheckStatus.NOT_PERFORMED) -> Check:
+    en, de = _OWN_MESSAGES[reason]
+    return Check(name=name, status=status, reason=reason, message_en=en, message_de=de)
 
 
-def not_performed(name: str, reason: str, en: str, de: str) -> Check:
-    return _check(name, CheckStatus.NOT_PERFORMED, reason, en, de)
-
-
-class UnavailableChipBackend:
-    """Stands in while no chip engine is installed: nothing is read, every chip check NOT_PERFORMED."""
-
-    reason = "CHIP_ENGINE_UNAVAILABLE"
-
-    def read_and_verify(self, transport: object, access: ChipAccessSpec, **_: object) -> ChipOutcome:
-        return ChipOutcome(checks=[
-            not_performed(name, self.reason, "This gateway build cannot read chips yet.",
-                          "Diese Gateway-Version kann Chips noch nicht lesen.")
-            for name in CHIP_CHECKS
-        ])
+@functools.lru_cache(maxsize=1024)
+def _reason(name: str, status: CheckStatus, reason: str, detail: str = "", decisive: bool = True) -> Check:
+    """gateway.verify's check with its messages, cached: the same few outcomes recur on every call."""
+    return reasons.check(name, status, reason, detail=detail, decisive=decisive)
 
 
 def mrz_checks(result: MRZResult) -> list[Check]:
-    """Check digits and expiry of the printed MRZ. Neither is decisive: a failed check digit is more
-    often a misreading than a forgery, and an expired document is still a genuine one; a forged data
-    page is caught by mrz_matches_chip, which is."""
-    checks: list[Check] = []
+    """Check digits and expiry of the printed MRZ, with the reason codes of gateway.verify. Neither is
+    decisive: a failed check digit is more often a misreading than a forgery, an expired document is
+    still genuine; a forged data page is caught by mrz_matches_chip, which is."""
     if result.valid:
-        checks.append(_check("mrz_check_digits", CheckStatus.PASSED, "CORRECTED" if result.corrections else "",
-                             "The MRZ check digits are correct.", "Die Prüfziffern der MRZ stimmen.", False))
+        digits = _reason("mrz_check_digits", CheckStatus.PASSED, "MRZ_VALID")
     else:
-        reason = "CHECK_DIGIT_FAILED" if "fail" in result.checks.values() else "MRZ_INVALID"
-        if result.ambiguous:
-            reason = "MRZ_AMBIGUOUS"
-        checks.append(_check("mrz_check_digits", CheckStatus.FAILED, reason,
-                             "The MRZ is not valid; read it again or type it.",
-                             "Die MRZ ist ungültig; bitte erneut lesen oder eintippen.", False))
-    codes = {w.code for w in result.warnings} | {e.code for e in result.errors if e.field == "expiry_date"}
-    if "invalid_date" in codes and not result.fields.get("expiry_date"):
-        checks.append(not_performed("document_expiry", "EXPIRY_UNREADABLE", "The expiry date cannot be read.",
-                                    "Das Ablaufdatum ist nicht lesbar."))
-    elif "expired" in codes:
-        checks.append(_check("document_expiry", CheckStatus.FAILED, "DOCUMENT_EXPIRED", "The document has expired.",
-                             "Das Dokument ist abgelaufen.", False))
+        digits = _reason("mrz_check_digits", CheckStatus.FAILED, "MRZ_INVALID", decisive=False)
+    expiry_text = result.fields.get("expiry_date")
+    try:
+        expiry = dt.date.fromisoformat(expiry_text) if expiry_text else None
+    except ValueError:
+        expiry = None
+    if expiry is None or expiry_text is None:
+        expiry_check = own_check("document_expiry", "EXPIRY_UNREADABLE")
+    elif any(w.code == "expired" for w in result.warnings):
+        expiry_check = _reason("document_expiry", CheckStatus.FAILED, "DOCUMENT_EXPIRED", expiry_text, False)
     else:
-        checks.append(_check("document_expiry", CheckStatus.PASSED, "", "The document has not expired.",
-                             "Das Dokument ist nicht abgelaufen."))
-    return checks
+        expiry_check = _reason("document_expiry", CheckStatus.PASSED, "DOCUMENT_VALID", expiry_text)
+    return [digits, expiry_check]
 
 
-def _restrict(check_: Check, wanted: frozenset[str] | None) -> Check:
-    if wanted is None or check_.name in wanted:
-        return check_
-    return not_performed(check_.name, "NOT_REQUESTED", "This check was not requested.",
-                         "Diese Prüfung wurde nicht angefordert.")
+def _restrict(c: Check, wanted: frozenset[str] | None) -> Check:
+    return c if wanted is None or c.name in wanted else own_check(c.name, "NOT_REQUESTED")
 
 
 class DocumentVerifier:
     """The whole verification. Thread-safe: it holds no per-call state."""
 
     def __init__(self, chip_backend: ChipBackend | None = None) -> None:
-        self.chip_backend: ChipBackend = chip_backend or UnavailableChipBackend()
+        if chip_backend is None:
+            from .chip import default_chip_backend
+
+            chip_backend = default_chip_backend()
+        self.chip_backend: ChipBackend = chip_backend
 
     def verify(
         self,
@@ -143,70 +145,73 @@ class DocumentVerifier:
         started_at: float | None = None,
     ) -> VerifyResult:
         started_at = time.monotonic() if started_at is None else started_at
-        t0 = time.monotonic()
+        queued_s = time.monotonic() - started_at
         today = request.reference_date or dt.date.today()
         result = VerifyResult(operation_id=operation_id or new_operation_id(),
                               reader_id=device.device_id if device is not None else "")
-        result.timings.queued_s = t0 - started_at
-        progress(Started(result.reader_id, result.operation_id))
-        wanted = request.checks
-        verdict = result.verdict
-
-        def emit(checks: list[Check]) -> None:
-            for c in checks:
-                c = _restrict(c, wanted)
-                verdict.add(c)
-                progress(CheckCompleted(c))
-
+        if device is not None:
+            result.timings.phases["queued"] = queued_s
+        reporting = progress is not ignore_progress
+        if reporting:
+            progress(Started(result.reader_id, result.operation_id))
+        checks: list[Check] = []
         if request.mrz is not None:
             result.printed_mrz = check(request.mrz, today=today)
-            emit(mrz_checks(result.printed_mrz))
+            checks = mrz_checks(result.printed_mrz)
         cancel.raise_if_cancelled()
 
         if request.chip_access is None or device is None:
-            why = ("CHIP_NOT_READ", "The chip was not read (no chip access given).",
-                   "Der Chip wurde nicht gelesen (kein Zugang angegeben).")
-            emit([not_performed(name, *why) for name in CHIP_CHECKS if verdict.get(name) is None])
             if request.mrz is None:
-                emit([not_performed(name, *why) for name in MRZ_CHECKS])
+                checks = [own_check(name, "CHIP_NOT_READ") for name in MRZ_CHECKS]
+            checks += [own_check(name, "CHIP_NOT_READ") for name in CHIP_CHECKS]
         else:
-            transport = device.open_transport()
-            try:
-                progress(DocumentDetected(bytes(getattr(transport, "atr", b""))))
-                outcome = self.chip_backend.read_and_verify(
-                    transport,
-                    request.chip_access,
-                    printed_mrz=result.printed_mrz,
-                    wanted_checks=wanted,
-                    want_face_image=request.return_face_image,
-                    reference_date=today,
-                    progress=progress,
-                    cancel=cancel,
-                )
-            finally:
-                transport.disconnect()  # type: ignore[attr-defined]
-            result.access, result.files, result.chip_mrz = outcome.access, outcome.files, outcome.chip_mrz
-            result.apdus = outcome.apdus or getattr(transport, "apdus", 0)
-            face = outcome.face_image
-            if face is not None and not request.return_face_image and face.data:
-                face = type(face)(face.format, face.width, face.height, b"", face.size or len(face.data))
-            result.face_image = face
-            result.timings.access_s, result.timings.read_s = outcome.access_s, outcome.read_s
-            result.timings.checks_s = outcome.checks_s
-            emit(outcome.checks)
-            missing = [name for name in CHIP_CHECKS if verdict.get(name) is None]
-            emit([not_performed(name, "NOT_APPLICABLE", "This check does not apply to this document.",
-                                "Diese Prüfung ist für dieses Dokument nicht anwendbar.") for name in missing])
+            outcome = self._read_chip(request, result, device, progress, cancel, today)
+            by_name = {c.name: c for c in outcome.checks}
+            checks = [c for c in checks if c.name not in by_name] + list(outcome.checks)
+
+        final: dict[str, Check] = {}
+        for c in checks:  # Verdict.add semantics (a later check of the same name replaces and moves)
+            final.pop(c.name, None)
+            final[c.name] = _restrict(c, request.checks)
+        for name in CHECK_NAMES:
+            if name not in final:
+                final[name] = _restrict(own_check(name, "NOT_APPLICABLE"), request.checks)
+        result.verdict = Verdict(list(final.values()))
+        if reporting:
+            for c in result.verdict.checks:
+                progress(CheckCompleted(c))
         result.timings.total_s = time.monotonic() - started_at
         return result
+
+    def _read_chip(self, request: VerifyInput, result: VerifyResult, device: ChipDevice,
+                   progress: ProgressCallback, cancel: CancelToken, today: dt.date) -> ChipOutcome:
+        assert request.chip_access is not None
+        transport = device.open_transport()
+        try:
+            progress(DocumentDetected(bytes(getattr(transport, "atr", b""))))
+            outcome = self.chip_backend.read_and_verify(
+                transport,
+                request.chip_access,
+                printed_mrz=result.printed_mrz.lines if result.printed_mrz is not None else None,
+                wanted_checks=request.checks,
+                want_face_image=request.return_face_image,
+                reference_date=today,
+                progress=progress,
+                cancel=cancel,
+            )
+        finally:
+            transport.disconnect()  # type: ignore[attr-defined]
+        result.access, result.files, result.chip_mrz = outcome.access, outcome.files, outcome.chip_mrz
+        result.absent, result.denied, result.warnings = outcome.absent, outcome.denied, outcome.warnings
+        result.apdus = outcome.apdus or getattr(transport, "apdus", 0)
+        result.reading = outcome.reading
+        face = outcome.face_image
+        if face is not None and not request.return_face_image and face.data:
+            face = type(face)(face.format, face.width, face.height, b"", face.size or len(face.data))
+        result.face_image = face
+        result.timings.phases.update(outcome.phases)
+        return outcome
 
 
 def new_operation_id() -> str:
     return uuid.uuid4().hex[:16]
-
-
-def verdict_from_checks(checks: list[Check]) -> Verdict:
-    verdict = Verdict()
-    for c in checks:
-        verdict.add(c)
-    return verdict

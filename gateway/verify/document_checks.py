@@ -27,7 +27,7 @@ def mrz_checks(printed: str | Sequence[str] | None, chip: MRZResult | None, toda
     try:
         result = check(printed, today=today, autocorrect=False)
         printed_lines = _normal(result.lines)
-        digits_ok = all(v == "ok" for v in result.checks.values()) and not result.errors
+        digits_ok = all(v in ("ok", "absent") for v in result.checks.values()) and not result.errors
     except MRZError:
         printed_lines = _normal(printed.split() if isinstance(printed, str) else printed)
         digits_ok = False

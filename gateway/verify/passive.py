@@ -16,11 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from asn1crypto import cms
+
 from gateway.nfc.lds.errors import LDSError
 from gateway.nfc.lds.sod import SOD, parse_sod
 from gateway.pki.certificate import Certificate, CertificateError, load_certificate
-from gateway.pki.masterlist import load_issuer_key, verify_signer_info
 from gateway.pki.signatures import UnsupportedSignature, algorithm_name, digest
+from gateway.pki.signed_data import load_issuer_key, verify_signer_info
 from gateway.pki.store import TrustStore
 from gateway.verdict import Check, CheckStatus
 from gateway.verify.reasons import failed, not_performed, passed
@@ -29,7 +31,6 @@ SOD_SIGNATURE = "sod_signature"
 CERTIFICATE_CHAIN = "certificate_chain"
 REVOCATION = "revocation"
 DATA_GROUP_HASHES = "data_group_hashes"
-DIGITAL_SIGNATURE = "digital_signature"
 
 
 @dataclass
@@ -68,7 +69,8 @@ def check_data_group_hashes(sod: SOD | None, data_groups: Mapping[int, bytes]) -
     return passed(DATA_GROUP_HASHES, "HASHES_MATCH", dg=_dg_list(list(data_groups)))
 
 
-def _signer_certificate(sod: SOD, trust: TrustStore | None) -> Certificate | None:
+def _signer_certificate(sod: SOD) -> Certificate | None:
+    """The certificate the SignerInfo's sid names, among those EF.SOD carries."""
     si = sod.signer_infos[0]
     issuer_key = None
     if si.sid_issuer_der is not None:
@@ -90,8 +92,6 @@ def _signer_certificate(sod: SOD, trust: TrustStore | None) -> Certificate | Non
 
 def _signing_time(sod: SOD) -> dt.datetime | None:
     """The signingTime signed attribute, when the signer included one (optional in Doc 9303)."""
-    from asn1crypto import cms
-
     der = sod.signer_infos[0].signed_attrs_der
     if der is None:
         return None
@@ -160,8 +160,11 @@ def check_certificate_chain(
         return failed(CERTIFICATE_CHAIN, "CSCA_NOT_CA"), csca
     if ds.key_usage is not None and "digital_signature" not in ds.key_usage:
         return failed(CERTIFICATE_CHAIN, "DS_KEY_USAGE"), csca
-    if signing_time is not None and not ds.valid_at(signing_time):
-        return failed(CERTIFICATE_CHAIN, "DS_NOT_VALID_AT_SIGNING"), csca
+    if signing_time is not None:
+        start, end = ds.private_key_usage or (None, None)
+        outside_pkup = (start is not None and signing_time < start) or (end is not None and signing_time > end)
+        if not ds.valid_at(signing_time) or outside_pkup:
+            return failed(CERTIFICATE_CHAIN, "DS_NOT_VALID_AT_SIGNING"), csca
     if now < ds.not_before:
         return failed(CERTIFICATE_CHAIN, "DS_NOT_YET_VALID", detail=_date(ds.not_before)), csca
     if now > ds.not_after:
@@ -231,7 +234,7 @@ def passive_authentication(
             hashes = not_performed(DATA_GROUP_HASHES, "SOD_UNSIGNED")
         return PassiveResult([failed(SOD_SIGNATURE, "SOD_UNSIGNED"), not_performed(CERTIFICATE_CHAIN, "SOD_UNSIGNED"),
                               not_performed(REVOCATION, "SOD_UNSIGNED"), hashes])
-    signer = _signer_certificate(sod, trust) if len(sod.signer_infos) == 1 else None
+    signer = _signer_certificate(sod) if len(sod.signer_infos) == 1 else None
     signature = check_sod_signature(sod, signer)
     result = PassiveResult([signature], document_signer=signer)
     if signer is None:

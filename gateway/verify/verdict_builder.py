@@ -64,7 +64,8 @@ def _access_check(ev: ChipEvidence) -> Check:
     return not_performed(ACCESS, "ACCESS_UNKNOWN")
 
 
-def _step_reason(outcome: Any, default_fail: str, default_pass: str) -> tuple[bool | None, str, str]:
+def _step_reason(outcome: Any, default_fail: str, default_pass: str,
+                 default_none: str) -> tuple[bool | None, str, str]:
     """(passed?, reason, detail) from an AAResult / CAOutcome / StepOutcome-like object."""
     if isinstance(outcome, AAResult | CAOutcome):
         ok = outcome.verified
@@ -80,7 +81,7 @@ def _step_reason(outcome: Any, default_fail: str, default_pass: str) -> tuple[bo
         return True, reason or default_pass, detail
     if passed_flag is False:
         return False, reason or default_fail, detail
-    return None, reason or default_pass.replace("VERIFIED", "NOT_CONFIRMED"), detail
+    return None, reason or default_none, detail
 
 
 def _aa_check(ev: ChipEvidence) -> Check:
@@ -88,12 +89,12 @@ def _aa_check(ev: ChipEvidence) -> Check:
         return not_performed(AA, "AA_NOT_SUPPORTED")
     if ev.active_authentication is None:
         return not_performed(AA, "AA_NOT_RUN")
-    ok, reason, detail = _step_reason(ev.active_authentication, "AA_SIGNATURE_INVALID", "AA_VERIFIED")
+    ok, reason, detail = _step_reason(ev.active_authentication, "AA_SIGNATURE_INVALID", "AA_VERIFIED", "AA_NOT_RUN")
     if ok is True:
         return passed(AA, "AA_VERIFIED")
     if ok is False:
         return failed(AA, reason if reason.startswith("AA_") else "AA_SIGNATURE_INVALID")
-    return not_performed(AA, reason if reason.startswith("AA_") else "AA_UNSUPPORTED", detail=detail[:80])
+    return not_performed(AA, reason if reason.startswith("AA_") else "AA_NOT_RUN", detail=detail[:80])
 
 
 def _chip_offers_ca(ev: ChipEvidence) -> bool:
@@ -111,7 +112,7 @@ def _ca_check(ev: ChipEvidence) -> Check:
         return not_performed(CA, "CA_NOT_SUPPORTED")
     if ev.chip_authentication is None:
         return not_performed(CA, "CA_NOT_RUN")
-    ok, reason, detail = _step_reason(ev.chip_authentication, "CA_FAILED", "CA_VERIFIED")
+    ok, reason, detail = _step_reason(ev.chip_authentication, "CA_FAILED", "CA_VERIFIED", "CA_NOT_RUN")
     if ok is True:
         return passed(CA, "CA_VERIFIED")
     if ok is False:
@@ -149,7 +150,7 @@ def verify_document_report(
               _ca_check(ev), expiry]
     by_name = {c.name: c for c in checks}
     for name in CHECK_NAMES:  # stable order, every known check present
-        verdict.add(by_name[name])
+        verdict.add(by_name.get(name) or not_performed(name, "CHECK_UNAVAILABLE"))
     return VerificationReport(verdict, dict(passive.details))
 
 

@@ -1,0 +1,97 @@
+"""Every simulator profile verified through the daemon, end to end: gRPC over TCP -> daemon -> PC/SC
+driver -> pcscd -> vpcd -> virtual chip, with the simulator PKI's trust store. Each profile must give
+the documented verdict and, where it is not GENUINE, the right check with the right reason."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gateway.client import GatewayClient
+from gateway.service.config import ServeConfig
+from gateway.verdict import CHECK_NAMES, CheckStatus, Status
+from simulators.chip.profile import list_profiles
+from simulators.pcscd import wait_card_state
+from tests.api_chip_support import PORT, device_id, engine_verifier, profile_card, wait_document
+from tests.api_support import DaemonThread
+from tests.pcsc_fixtures import pcscd, vpcd_card  # noqa: F401
+
+pytestmark = pytest.mark.pcsc
+
+# profile -> (verdict, the check that is not PASSED, its reason); the README's table.
+EXPECTED: dict[str, tuple[Status, str | None, str | None]] = {
+    "td3-bac": (Status.GENUINE, None, None),
+    "td3-pace-bac-ca-aa": (Status.GENUINE, None, None),
+    "td3-ecdsa-aa-p256": (Status.GENUINE, None, None),
+    "td3-explicit-ec-params": (Status.GENUINE, None, None),
+    "td3-rsa-pss": (Status.GENUINE, None, None),
+    "td1-eu-pace": (Status.GENUINE, None, None),
+    "td1-multi-paceinfo": (Status.GENUINE, None, None),
+    "td1-long-document-number": (Status.GENUINE, None, None),
+    "quirk-legacy-lds-oid": (Status.GENUINE, None, None),
+    "quirk-slow-card": (Status.GENUINE, None, None),
+    "quirk-pulled-mid-dg2": (Status.GENUINE, None, None),
+    "quirk-wrong-mac-sod": (Status.INCONCLUSIVE, "chip_access", "SM_FAILURE"),
+    "fault-tampered-dg": (Status.NOT_GENUINE, "data_group_hashes", "HASH_MISMATCH_DG1"),
+    "fault-bad-signature": (Status.NOT_GENUINE, "sod_signature", "SIGNATURE_INVALID"),
+    "fault-expired-ds": (Status.NOT_GENUINE, "certificate_chain", "DS_EXPIRED"),
+    "fault-revoked-ds": (Status.NOT_GENUINE, "revocation", "DS_REVOKED"),
+    "fault-unknown-csca": (Status.INCONCLUSIVE, "certificate_chain", "NO_TRUST_ANCHOR"),
+    "fault-cloned-aa": (Status.NOT_GENUINE, "active_authentication", "AA_SIGNATURE_INVALID"),
+    "fault-cloned-ca": (Status.NOT_GENUINE, "chip_authentication", "CA_FAILED"),
+    "fault-empty-sod": (Status.NOT_GENUINE, "sod_signature", "SOD_EMPTY"),
+    "fault-empty-sod-signed": (Status.NOT_GENUINE, "data_group_hashes", "SOD_EMPTY"),
+    "fault-unsigned-sod": (Status.NOT_GENUINE, "sod_signature", "SOD_UNSIGNED"),
+}
+
+
+@pytest.fixture(scope="module")
+def client():
+    with DaemonThread(ServeConfig(listen=["127.0.0.1:0"]), engine_verifier(), monitor_pcsc=True) as d, \
+            GatewayClient(d.address, timeout=30) as c:
+        yield c
+
+
+def test_every_shipped_profile_has_an_expected_verdict():
+    assert set(list_profiles()) == set(EXPECTED)
+
+
+def _put_back_when_pulled(slot, done: threading.Event) -> None:
+    """A user putting the card back after it slipped off the reader."""
+    if wait_card_state(slot.reader, False, 20) and not done.is_set():
+        slot.insert()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_profile_verdict_through_the_daemon(name, vpcd_card, client, pcscd):  # noqa: F811
+    pc = profile_card(name)
+    slot = vpcd_card(pc.card, port=PORT)
+    reader = device_id(slot.reader)
+    wait_document(client, reader)
+    done = threading.Event()
+    helper = None
+    if name == "quirk-pulled-mid-dg2":
+        helper = threading.Thread(target=_put_back_when_pulled, args=(slot, done), daemon=True)
+        helper.start()
+    try:
+        access = {"can": pc.can} if pc.can and name.startswith("td1") else {"use_printed_mrz": True}
+        result = client.verify(mrz=pc.mrz, reader_id=reader, **access)
+    finally:
+        done.set()
+    status, check_name, reason = EXPECTED[name]
+    summary = [(c.name, c.status.value, c.reason) for c in result.verdict.checks]
+    assert result.verdict.status is status, summary
+    assert [c.name for c in result.verdict.checks] == list(CHECK_NAMES)
+    if check_name is not None:
+        c = result.verdict.get(check_name)
+        assert c.status is not CheckStatus.PASSED and c.reason == reason, summary
+    matches = result.verdict.get("mrz_matches_chip").status
+    if name == "fault-tampered-dg":  # DG1 was altered after signing: it no longer matches the page
+        assert matches is CheckStatus.FAILED, summary
+    elif name != "quirk-wrong-mac-sod":  # nothing kept from an untrusted session
+        assert matches is CheckStatus.PASSED, summary
+    if name == "quirk-pulled-mid-dg2":
+        assert result.reading.recoveries >= 1
+    if access.get("can"):
+        assert result.access.password == "CAN"
