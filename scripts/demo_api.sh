@@ -11,6 +11,10 @@ $G serve --simulate --profiles td1-eu-pace,fault-tampered-dg --listen "$ADDR" 2>
 DAEMON=$!
 trap 'kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true; echo "(daemon log: $LOG)"' EXIT
 
+echo "== MRZ only, as the OCR read it (O for 0 in the birth date): corrected by the check digits =="
+$G verify --server "$ADDR" --wait 30 --mrz-only --today 2026-11-22 \
+  --mrz $'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO74O8122F1204159ZE184226B<<<<<10' || true
+echo
 echo "== An EU ID card (PACE) on the first reader: MRZ from the reader's scanner, chip read and checked =="
 $G verify --server "$ADDR" --wait 30 --reader sim-virtual-pcd-00-00 --device-mrz --progress || true
 echo

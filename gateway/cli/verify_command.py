@@ -159,6 +159,11 @@ def render(result: object) -> str:
         lines.append(f"  {'access':<24}{result.access.protocol} {result.access.algorithm}".rstrip())
     if result.files:
         lines.append(f"  {'files':<24}" + ", ".join(f"{f.name} ({f.size} B)" for f in result.files))
+    # OCR corrections of the printed MRZ must be visible to the person at the desk.
+    for c in result.printed_mrz.corrections if result.printed_mrz else ():
+        how = "confirmed by check digits" if c.checked else "no check digit here: please confirm"
+        where = f"line {c.line} position {c.position}"
+        lines.append(f"  {'MRZ corrected':<24}{where}: {c.from_char} -> {c.to_char} ({how})")
     for c in result.verdict.checks:
         note = f"  {c.reason}" if c.reason else ""
         lines.append(f"  {c.name:<24}{c.status.value}{note}")
