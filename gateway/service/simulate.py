@@ -58,11 +58,9 @@ class SimulatedReaders:
     def start(self) -> dict[str, str]:
         """Start pcscd if needed, put the cards in; returns reader name -> profile."""
         try:
-            from simulators.chip.card import CardFaults, VirtualCard
-            from simulators.chip.lds_builder import build_document, mrz_lines
-            from simulators.chip.link import LinkModel
+            from simulators.chip.lds_builder import mrz_lines
             from simulators.chip.profile import ProfileError, load_profile
-            from simulators.chip.vpcd import VpcdCard
+            from simulators.chip.serve import serve_profile
             from simulators.pcscd import PcscdError, ensure_pcscd
         except ImportError as exc:
             raise SimulationError(f"the simulators are not installed ({exc.name})") from None
@@ -82,12 +80,11 @@ class SimulatedReaders:
                 profile = load_profile(name)
             except (ProfileError, OSError) as exc:
                 raise SimulationError(f"simulator profile {name!r}: {exc}") from None
-            document = build_document(profile)
-            card = VirtualCard(document, CardFaults(**document.card_faults))
-            kbit = int(profile.link_kbit_s) if profile.link_kbit_s else self.kbit_s
-            link = LinkModel(kbit_s=kbit) if kbit else None
-            vpcd = VpcdCard(card, port=port, link=link)
-            slot = SimulatedSlot(profile.name, port, self._pcscd.reader_name(port), vpcd, tuple(mrz_lines(profile)))
+            # The profile's own link speed wins (a slow-card profile stays slow); else the daemon's.
+            kbit = profile.link_kbit_s or self.kbit_s
+            chip = serve_profile(profile, port, kbit_s=kbit or 0, insert=False)
+            slot = SimulatedSlot(profile.name, port, self._pcscd.reader_name(port), chip.slot,
+                                 tuple(mrz_lines(profile)))
             self.slots.append(slot)
             if self.insert and not slot.insert():
                 raise SimulationError(f"pcscd did not see the simulated card on vpcd port {port}")
