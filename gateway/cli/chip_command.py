@@ -262,20 +262,20 @@ def render(report: dict[str, Any]) -> str:
     access = report["access"]
     how = access["protocol"] + (f" ({access['algorithm']}, {access['password']})" if access["algorithm"] else "")
     files = ", ".join(f"{name} {size} B" for name, size in report["files"].items())
-    out = [f"  {'reader':<16}{report['reader']}", f"  {'access':<16}{how}", f"  {'files':<16}{files}"]
+    out = [f"  {'reader':<24}{report['reader']}", f"  {'access':<24}{how}", f"  {'files':<24}{files}"]
     if report["absent"]:
-        out.append(f"  {'not on chip':<16}{', '.join(report['absent'])}")
+        out.append(f"  {'not on chip':<24}{', '.join(report['absent'])}")
     face = report["face_image"]
     if face:
-        out.append(f"  {'face image':<16}{face['format']} {face['width']}x{face['height']}, {face['bytes']} bytes")
+        out.append(f"  {'face image':<24}{face['format']} {face['width']}x{face['height']}, {face['bytes']} bytes")
     timings = ", ".join(f"{k} {v:.3f} s" for k, v in report["timings"].items() if k != "total")
-    out.append(f"  {'apdus':<16}{report['apdus']} ({report['bytes']['sent']} bytes sent, "
+    out.append(f"  {'apdus':<24}{report['apdus']} ({report['bytes']['sent']} bytes sent, "
                f"{report['bytes']['received']} received)")
-    out.append(f"  {'time':<16}{report['timings']['total']:.3f} s ({timings})")
+    out.append(f"  {'time':<24}{report['timings']['total']:.3f} s ({timings})")
     for name, step in report.get("steps", {}).items():
-        out.append(f"  {name:<16}{step['reason'] or step['passed']}: {step['detail']}")
+        out.append(f"  {name:<24}{step['reason'] or step['passed']}: {step['detail']}")
     for warning in report["warnings"]:
-        out.append(f"  {'warning':<16}{warning}")
+        out.append(f"  {'warning':<24}{warning}")
     text = "\n".join(out)
     if report["mrz"] is not None:
         from gateway.mrz import check

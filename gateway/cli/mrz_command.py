@@ -69,12 +69,12 @@ def render(result: MRZResult) -> str:
     if f.get("optional_data_2"):
         rows.append(("optional data 2", f["optional_data_2"] or ""))
     rows.append(("check digits", ", ".join(f"{k} {v}" for k, v in result.checks.items())))
-    out += [f"  {k:<16}{v}" for k, v in rows]
+    out += [f"  {k:<24}{v}" for k, v in rows]
     for c in result.corrections:
         how = "confirmed by check digits" if c.checked else "no check digit here: please confirm"
-        out.append(f"  {'corrected':<16}line {c.line} position {c.position}: {c.from_char} -> {c.to_char} ({how})")
+        out.append(f"  {'corrected':<24}line {c.line} position {c.position}: {c.from_char} -> {c.to_char} ({how})")
     for w in result.warnings:
-        out.append(f"  {'warning':<16}{w.message}")
+        out.append(f"  {'warning':<24}{w.message}")
     for e in result.errors:
-        out.append(f"  {'error':<16}{e.message}")
+        out.append(f"  {'error':<24}{e.message}")
     return "\n".join(out)

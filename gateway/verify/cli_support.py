@@ -66,13 +66,13 @@ def verdict_section(
 
 
 def render_verdict(section: dict[str, Any], language: str = "en") -> str:
-    lines = [f"  {'verdict':<16}{section['verdict']}"]
+    lines = [f"  {'verdict':<24}{section['verdict']}"]
     for check in section["checks"]:
         mark = {"PASSED": "ok", "FAILED": "FAILED", "NOT_PERFORMED": "-"}[check["status"]]
         lines.append(f"  {check['name']:<24}{mark:<8}{check['message'][language]}")
     trust = section.get("trust")
     if trust:
-        lines.append(f"  {'trust store':<16}{trust['cscas']} CSCA(s) of {len(trust['countries'])} countries, "
+        lines.append(f"  {'trust store':<24}{trust['cscas']} CSCA(s) of {len(trust['countries'])} countries, "
                      f"{trust['crls']} CRL(s)")
-        lines.extend(f"  {'trust problem':<16}{p}" for p in trust["problems"][:5])
+        lines.extend(f"  {'trust problem':<24}{p}" for p in trust["problems"][:5])
     return "\n".join(lines)
