@@ -182,6 +182,16 @@ class TrustStore:
         report.kind = "crl"
         self.add_crl(crl, report)
 
+    def _load_embedded(self, der: bytes, source: str, report: SourceReport) -> SourceReport:
+        """Load one DER object found inside a PEM or LDIF container; its counts and problems are
+        added to the container's `report`, its own report is returned for the kind it turned out to be."""
+        sub = SourceReport(source, "unknown")
+        self._load_der(der, sub)
+        report.certificates += sub.certificates
+        report.crls += sub.crls
+        report.problems.extend(sub.problems)
+        return sub
+
     def _load_pem(self, data: bytes, source: str) -> SourceReport:
         report = SourceReport(source, "certificates")
         for label, body in _PEM.findall(data):
@@ -190,11 +200,7 @@ class TrustStore:
             except ValueError:
                 report.problems.append(f"PEM block {label.decode()} is not valid base64")
                 continue
-            sub = SourceReport(source, "unknown")
-            self._load_der(der, sub)
-            report.certificates += sub.certificates
-            report.crls += sub.crls
-            report.problems.extend(sub.problems)
+            sub = self._load_embedded(der, source, report)
             if sub.kind == "master list":
                 report.kind, report.verified, report.signer_country = sub.kind, sub.verified, sub.signer_country
             elif sub.kind == "crl" and report.certificates == 0:
@@ -209,11 +215,7 @@ class TrustStore:
             except ValueError:
                 report.problems.append(f"{attr.decode()} value is not valid base64")
                 continue
-            sub = SourceReport(source, "unknown")
-            self._load_der(der, sub)
-            report.certificates += sub.certificates
-            report.crls += sub.crls
-            report.problems.extend(sub.problems)
+            sub = self._load_embedded(der, source, report)
             if sub.kind == "master list" and not sub.verified:
                 report.verified = False
         return report
