@@ -90,25 +90,23 @@ def parse(mrz: str | Sequence[str], *, today: dt.date | None = None) -> MRZResul
 _DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _date(text: str, values: bytes, kind: str, today_iso: str, today_year: int) -> tuple[str | None, str | None]:
+def _date(text: str, values: bytes, kind: str, today_key: int, today_year: int) -> tuple[str | None, str | None]:
     """Read YYMMDD; return (ISO date, problem). The century is inferred: a birth date is never in
     the future, an expiry date at most `_EXPIRY_YEARS_AHEAD` years ahead.
 
-    Works on ISO strings rather than `datetime.date` objects (ISO dates order like the dates they
-    name): date construction was a fifth of the validation time.
+    Works on integers and ISO strings rather than `datetime.date` objects: date construction was a
+    fifth of the validation time. `today_key` is today as YYYYMMDD.
     """
     if FILLER in text:
         return None, "incomplete"
     if max(values) > 9:
         return None, "invalid"
-    yy, mm, dd = values[0] * 10 + values[1], values[2] * 10 + values[3], values[4] * 10 + values[5]
+    mm, dd = values[2] * 10 + values[3], values[4] * 10 + values[5]
     if not (1 <= mm <= 12 and 1 <= dd <= _DAYS_IN_MONTH[mm]):
         return None, "invalid"
-    tail = "-" + text[2:4] + "-" + text[4:6]
-    century = today_year - today_year % 100
-    year = century + yy
+    year = today_year - today_year % 100 + values[0] * 10 + values[1]
     if kind == "birth":
-        if f"{year:04d}{tail}" > today_iso:
+        if year * 10000 + mm * 100 + dd > today_key:
             year -= 100
     elif year > today_year + _EXPIRY_YEARS_AHEAD:
         year -= 100
@@ -116,7 +114,7 @@ def _date(text: str, values: bytes, kind: str, today_iso: str, today_year: int) 
         year += 100
     if mm == 2 and dd == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
         return None, "invalid"
-    return f"{year:04d}{tail}", None
+    return f"{year:04d}-{text[2:4]}-{text[4:6]}", None
 
 
 def _class(alphabet: frozenset[str]) -> str:
@@ -226,12 +224,13 @@ def parse_lines(lines: Sequence[str], layout: Layout, today: dt.date) -> MRZResu
                 errors.append(Issue("check_digit_failed", f"check digit of {name} does not match", name))
 
     today_iso, today_year = today.isoformat(), today.year
-    birth, birth_problem = _date(birth_raw, birth_values, "birth", today_iso, today_year)
+    today_key = today_year * 10000 + today.month * 100 + today.day
+    birth, birth_problem = _date(birth_raw, birth_values, "birth", today_key, today_year)
     if birth_problem == "incomplete":
         warnings.append(Issue("birth_date_incomplete", "birth date is partly unknown (filler in it)", "birth_date"))
     elif birth_problem:
         errors.append(Issue("invalid_date", "birth date is not a calendar date", "birth_date"))
-    expiry, expiry_problem = _date(expiry_raw, expiry_values, "expiry", today_iso, today_year)
+    expiry, expiry_problem = _date(expiry_raw, expiry_values, "expiry", today_key, today_year)
     if expiry_problem:
         errors.append(Issue("invalid_date", "expiry date is not a calendar date", "expiry_date"))
     elif expiry is not None and expiry < today_iso:
