@@ -1,0 +1,32 @@
+"""What every simulator profile must give: the README's verdict table, shared by the in-process
+tests (tests/test_verify_profiles.py) and the end-to-end ones through the daemon (test_api_profiles.py)."""
+
+from __future__ import annotations
+
+from gateway.verdict import Status
+
+# profile -> (verdict, the check that is not PASSED, its reason). None: every required check passed.
+EXPECTED: dict[str, tuple[Status, str | None, str | None]] = {
+    "td3-bac": (Status.GENUINE, None, None),
+    "td3-pace-bac-ca-aa": (Status.GENUINE, None, None),
+    "td3-ecdsa-aa-p256": (Status.GENUINE, None, None),
+    "td3-explicit-ec-params": (Status.GENUINE, None, None),
+    "td3-rsa-pss": (Status.GENUINE, None, None),
+    "td1-eu-pace": (Status.GENUINE, None, None),
+    "td1-multi-paceinfo": (Status.GENUINE, None, None),
+    "td1-long-document-number": (Status.GENUINE, None, None),
+    "quirk-legacy-lds-oid": (Status.GENUINE, None, None),
+    "quirk-slow-card": (Status.GENUINE, None, None),
+    "quirk-pulled-mid-dg2": (Status.GENUINE, None, None),
+    "quirk-wrong-mac-sod": (Status.INCONCLUSIVE, "chip_access", "SM_FAILURE"),
+    "fault-tampered-dg": (Status.NOT_GENUINE, "data_group_hashes", "HASH_MISMATCH_DG1"),
+    "fault-bad-signature": (Status.NOT_GENUINE, "sod_signature", "SIGNATURE_INVALID"),
+    "fault-expired-ds": (Status.NOT_GENUINE, "certificate_chain", "DS_EXPIRED"),
+    "fault-revoked-ds": (Status.NOT_GENUINE, "revocation", "DS_REVOKED"),
+    "fault-unknown-csca": (Status.INCONCLUSIVE, "certificate_chain", "NO_TRUST_ANCHOR"),
+    "fault-cloned-aa": (Status.NOT_GENUINE, "active_authentication", "AA_SIGNATURE_INVALID"),
+    "fault-cloned-ca": (Status.NOT_GENUINE, "chip_authentication", "CA_FAILED"),
+    "fault-empty-sod": (Status.NOT_GENUINE, "sod_signature", "SOD_EMPTY"),
+    "fault-empty-sod-signed": (Status.NOT_GENUINE, "data_group_hashes", "SOD_EMPTY"),
+    "fault-unsigned-sod": (Status.NOT_GENUINE, "sod_signature", "SOD_UNSIGNED"),
+}
