@@ -52,6 +52,16 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         return _guarded(handler, method)
 
 
+async def _relay(result: Any) -> Any:
+    """Pass on a streaming handler's messages, whether it is an async generator or a coroutine
+    that writes to the context itself."""
+    if hasattr(result, "__aiter__"):
+        async for item in result:
+            yield item
+    else:
+        await result
+
+
 def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
     """The same handler, but a TCP caller without a valid token gets UNAUTHENTICATED."""
     error = ServiceError(ErrorKind.UNAUTHENTICATED, "UNAUTHENTICATED",
@@ -78,12 +88,8 @@ def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandl
 
         async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
             await refuse(context)
-            result = inner_stream(request, context)
-            if hasattr(result, "__aiter__"):
-                async for item in result:
-                    yield item
-            else:
-                await result
+            async for item in _relay(inner_stream(request, context)):
+                yield item
 
         return grpc.unary_stream_rpc_method_handler(unary_stream, handler.request_deserializer,
                                                     handler.response_serializer)
@@ -92,12 +98,8 @@ def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandl
 
         async def stream_stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
             await refuse(context)
-            result = inner_bidi(request_iterator, context)
-            if hasattr(result, "__aiter__"):
-                async for item in result:
-                    yield item
-            else:
-                await result
+            async for item in _relay(inner_bidi(request_iterator, context)):
+                yield item
 
         return grpc.stream_stream_rpc_method_handler(stream_stream, handler.request_deserializer,
                                                      handler.response_serializer)

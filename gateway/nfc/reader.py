@@ -394,6 +394,15 @@ class ChipReader:
         except APDUError as exc:
             raise ChipDataError(self._where(str(exc))) from None
 
+    def _run_to_session(self, machine: PACE | BAC) -> _Gen:
+        """Drive an access protocol's state machine in plain APDUs until it yields its SM session."""
+        command = machine.start()
+        while True:
+            out = machine.feed((yield from self._plain(command)))
+            if isinstance(out, SMSession):
+                return out
+            command = out
+
     def _secure(self, command: CommandAPDU) -> _Gen:
         """Send under secure messaging (establishing access first if there is no session). A plain
         status word instead of a protected answer means the chip ended SM: the status is returned
@@ -529,13 +538,7 @@ class ChipReader:
         oid, parameter_id = self._pace_choice
         pace = PACE(oid, parameter_id, self.key.pace_password(), send_parameter_id=self._pace_info_count > 1)
         try:
-            command = pace.start()
-            while True:
-                response = yield from self._plain(command)
-                out = pace.feed(response)
-                if isinstance(out, SMSession):
-                    break
-                command = out
+            out = yield from self._run_to_session(pace)
         except (AuthenticationFailed, PACETokenError):
             what = "CAN" if isinstance(self.key, CANKey) else "MRZ data (document number, birth, expiry)"
             return None, AccessDeniedError(f"the chip refused PACE with this {what}; check it and retry")
@@ -562,13 +565,7 @@ class ChipReader:
             raise AccessNotPossibleError(f"the chip has no eMRTD application ({response.sw:04X})")
         bac = BAC(*derive_basic_keys(self.key.information))
         try:
-            command = bac.start()
-            while True:
-                response = yield from self._plain(command)
-                out = bac.feed(response)
-                if isinstance(out, SMSession):
-                    break
-                command = out
+            out = yield from self._run_to_session(bac)
         except (AuthenticationFailed, BACError):
             if pace_error is not None and not isinstance(pace_error, AccessNotPossibleError):
                 raise pace_error from None
