@@ -8,9 +8,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lds_samples import BSI_DG15, DG11_PYMRTD
 
-from gateway.nfc import oids
+from gateway.crypto import asn1 as crypto_asn1
+from gateway.crypto import oids
 from gateway.nfc.lds import LDSError, LDSTagError, LDSUnsupportedError, parse_dg11, parse_dg12, parse_dg15
-from gateway.nfc.lds import asn1 as lds_asn1
 from gateway.nfc.tlv import encode
 
 
@@ -128,7 +128,7 @@ def _spki(alg: str, params: bytes | None, key: bytes) -> bytes:
     algorithm = {"algorithm": alg}
     if params is not None:
         algorithm["parameters"] = core.Any.load(params)
-    return lds_asn1.SubjectPublicKeyInfo(
+    return crypto_asn1.SubjectPublicKeyInfo(
         {"algorithm": algorithm, "subject_public_key": core.BitString.load(encode(0x03, b"\x00" + key))}
     ).dump()
 
@@ -166,6 +166,6 @@ def test_dg15_bad_keys(spki, error, message):
 
 
 def test_dh_key_with_domain_parameters():
-    params = lds_asn1.DHDomainParameters({"p": 23, "g": 5, "q": 11}).dump()
+    params = crypto_asn1.DHDomainParameters({"p": 23, "g": 5, "q": 11}).dump()
     key = parse_dg15(encode(0x6F, _spki(oids.DH_PUBLIC_NUMBER, params, core.Integer(8).dump())))
     assert key.kind == "DH" and key.dh_domain.p == 23 and key.dh_domain.q == 11

@@ -25,7 +25,7 @@ from lds_samples import (
     sod,
 )
 
-from gateway.nfc import oids
+from gateway.crypto import oids
 from gateway.nfc.lds import (
     BY_TAG,
     DG1,

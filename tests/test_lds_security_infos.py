@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from lds_samples import BSI_DG14, CARD_ACCESS_BDR_TESTCARD, PACE_INFO_APPENDIX_G1
 
-from gateway.nfc import oids
+from gateway.crypto import asn1 as crypto_asn1
+from gateway.crypto import oids
 from gateway.nfc.lds import (
     ActiveAuthenticationInfo,
     ChipAuthenticationDomainParameterInfo,
@@ -120,7 +121,7 @@ def test_pace_domain_parameter_info_explicit():
 def _ca_pk(spki_der: bytes, key_id: int | None = None) -> bytes:
     value = {
         "protocol": oids.ID_PK_ECDH,
-        "chip_authentication_public_key": lds_asn1.SubjectPublicKeyInfo.load(spki_der),
+        "chip_authentication_public_key": crypto_asn1.SubjectPublicKeyInfo.load(spki_der),
     }
     if key_id is not None:
         value["key_id"] = key_id
@@ -145,7 +146,7 @@ P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 def _explicit_p256_spki(point: bytes, *, a: int = P256_P - 3, gen: tuple[int, int] | None = None) -> bytes:
     g = ec.derive_private_key(1, ec.SECP256R1()).public_key().public_numbers()
     gx, gy = gen or (g.x, g.y)
-    params = lds_asn1.SpecifiedECDomain(
+    params = crypto_asn1.SpecifiedECDomain(
         {
             "version": 1,
             "field_id": {"field_type": oids.PRIME_FIELD, "parameters": core.Any.load(core.Integer(P256_P).dump())},
@@ -155,7 +156,7 @@ def _explicit_p256_spki(point: bytes, *, a: int = P256_P - 3, gen: tuple[int, in
             "cofactor": 1,
         }
     )
-    return lds_asn1.SubjectPublicKeyInfo(
+    return crypto_asn1.SubjectPublicKeyInfo(
         {
             "algorithm": {"algorithm": oids.EC_PUBLIC_KEY, "parameters": core.Any.load(params.dump())},
             "subject_public_key": core.BitString.load(encode(0x03, b"\x00" + point)),
@@ -172,7 +173,7 @@ def test_chip_authentication_public_key_explicit_p256_loads():
 
 
 def test_unusable_chip_authentication_key_is_kept_with_its_reason():
-    spki = lds_asn1.SubjectPublicKeyInfo(
+    spki = crypto_asn1.SubjectPublicKeyInfo(
         {
             "algorithm": {"algorithm": oids.EC_PUBLIC_KEY, "parameters": core.ObjectIdentifier("1.2.3.4")},
             "subject_public_key": core.BitString.load(encode(0x03, b"\x00\x04" + b"\x01" * 64)),

@@ -22,7 +22,7 @@ from lds_samples import (
     sod,
 )
 
-from gateway.nfc import oids
+from gateway.crypto import oids
 from gateway.nfc.lds import (
     EMPTY,
     NO_CERTIFICATE,

@@ -9,11 +9,11 @@ import os
 import pytest
 from verify_harness import Chip, document
 
+from gateway.crypto.public_key import parse_spki_der
 from gateway.nfc.aa import AAError, ActiveAuthentication, verify_response, verify_rsa_9796_2
 from gateway.nfc.apdu import ResponseAPDU
 from gateway.nfc.lds.dg14 import parse_dg14
 from gateway.nfc.lds.dg15 import parse_dg15
-from gateway.nfc.lds.public_key import parse_spki_der
 from gateway.nfc.lds.security_infos import ActiveAuthenticationInfo
 from simulators.chip.card_auth import active_authenticate
 from simulators.chip.document import dg_fid

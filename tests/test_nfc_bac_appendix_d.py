@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.nfc import crypto
+from gateway.crypto import symmetric as crypto
 from gateway.nfc.apdu import ResponseAPDU, read_binary, select_file
 from gateway.nfc.bac import BAC, BACError, check_digit, derive_basic_keys, key_seed, mrz_information
 from gateway.nfc.sm import SMSession

@@ -11,12 +11,12 @@ from asn1crypto import core
 from cryptography.hazmat.primitives.asymmetric import dh
 from verify_harness import Chip
 
-from gateway.nfc import crypto
+from gateway.crypto import symmetric as crypto
+from gateway.crypto.dh import GROUPS
+from gateway.crypto.public_key import DHDomain, PublicKeyInfo
 from gateway.nfc.apdu import ResponseAPDU
 from gateway.nfc.ca import CAError, CARefused, ChipAuthentication, select_key
-from gateway.nfc.dh import GROUPS
 from gateway.nfc.lds.dg14 import parse_dg14
-from gateway.nfc.lds.public_key import DHDomain, PublicKeyInfo
 from gateway.nfc.lds.security_infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,

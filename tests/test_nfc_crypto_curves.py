@@ -8,9 +8,9 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec as cec
 
-from gateway.nfc import crypto
-from gateway.nfc.dh import GROUPS, DHKeyError
-from gateway.nfc.ec import CURVES, PointError
+from gateway.crypto import symmetric as crypto
+from gateway.crypto.dh import GROUPS, DHKeyError
+from gateway.crypto.ec import CURVES, PointError
 
 H = bytes.fromhex
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gateway.nfc import crypto
+from gateway.crypto import symmetric as crypto
+from gateway.crypto.dh import GROUPS
+from gateway.crypto.ec import CURVES
 from gateway.nfc.apdu import ResponseAPDU
-from gateway.nfc.dh import GROUPS
-from gateway.nfc.ec import CURVES
 from gateway.nfc.pace import (
     PACE,
     PACEError,

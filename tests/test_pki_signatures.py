@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from gateway.nfc import oids
-from gateway.nfc.lds.public_key import parse_spki_der
-from gateway.pki.signatures import UnsupportedSignature, verify
+from gateway.crypto import oids
+from gateway.crypto.public_key import parse_spki_der
+from gateway.crypto.signatures import UnsupportedSignature, verify
 
 DATA = b"signed attributes of an LDS security object"
 HASH = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
@@ -99,7 +99,7 @@ def test_ecdsa_on_a_curve_cryptography_cannot_load_uses_own_arithmetic() -> None
     import hashlib
     import secrets
 
-    from gateway.nfc.ec import CURVES as EC
+    from gateway.crypto.ec import CURVES as EC
 
     def sign(curve_id: int, d: int, data: bytes) -> tuple[bytes, bytes]:
         c = EC[curve_id]

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gateway.nfc import oids
+from gateway.crypto import oids
+from gateway.crypto.public_key import PublicKeyInfo
+from gateway.crypto.signatures import UnsupportedSignature, curve_of, verify_ecdsa
 from gateway.nfc.apdu import CommandAPDU, ResponseAPDU, internal_authenticate
 from gateway.nfc.lds.errors import LDSError
-from gateway.nfc.lds.public_key import PublicKeyInfo
 from gateway.nfc.lds.security_infos import ActiveAuthenticationInfo
 from gateway.nfc.status import ProtocolError
-from gateway.pki.signatures import UnsupportedSignature, curve_of, verify_ecdsa
 
 VERIFIED = "AA_VERIFIED"
 SIGNATURE_INVALID = "AA_SIGNATURE_INVALID"

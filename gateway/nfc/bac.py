@@ -15,7 +15,8 @@ import hashlib
 import secrets
 from enum import Enum
 
-from . import crypto
+from gateway.crypto import symmetric as crypto
+
 from .apdu import CommandAPDU, ResponseAPDU, external_authenticate, get_challenge
 from .sm import SMSession
 from .status import AuthenticationFailed, ProtocolError

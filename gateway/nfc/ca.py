@@ -20,13 +20,13 @@ from enum import Enum
 
 from asn1crypto import core
 
-from gateway.nfc import crypto
+from gateway.crypto import symmetric as crypto
+from gateway.crypto.dh import GROUPS, DHGroup, DHKeyError
+from gateway.crypto.ec import CURVES as EC_CURVES
+from gateway.crypto.ec import Curve, PointError
+from gateway.crypto.oids import CIPHER_KEY_BITS, STANDARDIZED_DOMAIN_PARAMETER_NAMES
 from gateway.nfc.apdu import CommandAPDU, ResponseAPDU, general_authenticate, mse_set_at, mse_set_kat
-from gateway.nfc.dh import GROUPS, DHGroup, DHKeyError
-from gateway.nfc.ec import CURVES as EC_CURVES
-from gateway.nfc.ec import Curve, PointError
 from gateway.nfc.lds.security_infos import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, SecurityInfos
-from gateway.nfc.oids import CIPHER_KEY_BITS, STANDARDIZED_DOMAIN_PARAMETER_NAMES
 from gateway.nfc.pace import encode_oid
 from gateway.nfc.sm import SMSession
 from gateway.nfc.status import ProtocolError

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from . import crypto
+from gateway.crypto import symmetric as crypto
+from gateway.crypto.dh import GROUPS, DHGroup, DHKeyError
+from gateway.crypto.ec import CURVES, Curve, PointError
+
 from .apdu import CommandAPDU, ResponseAPDU, general_authenticate, mse_set_at
-from .dh import GROUPS, DHGroup, DHKeyError
-from .ec import CURVES, Curve, PointError
 from .sm import SMSession
 from .status import AuthenticationFailed, CardError, ProtocolError, error_for
 from .tlv import TLVError, encode, parse_one

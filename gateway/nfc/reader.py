@@ -36,6 +36,8 @@ from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gateway.crypto.oids import STANDARDIZED_DOMAIN_PARAMETER_NAMES
+
 from . import apdu as apdus
 from .access_key import AccessKey, CANKey, MRZKey
 from .apdu import APDUError, CommandAPDU, ResponseAPDU
@@ -46,7 +48,6 @@ from .lds.dispatch import total_length as lds_total_length
 from .lds.errors import LDSError
 from .lds.files import LDSFile, lookup
 from .lds.security_infos import parse_card_access
-from .oids import STANDARDIZED_DOMAIN_PARAMETER_NAMES
 from .pace import PACE, PACEError, PACETokenError, choose_pace_info, pace_algorithm
 from .read_events import (
     AccessEstablished,

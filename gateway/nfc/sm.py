@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import crypto
+from gateway.crypto import symmetric as crypto
+
 from .apdu import MAX_EXTENDED_LE, MAX_SHORT_LE, CommandAPDU, ResponseAPDU
 from .status import ProtocolError, error_for
 from .tlv import TLVError, encode, iter_tlv

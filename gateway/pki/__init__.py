@@ -3,9 +3,9 @@ certificates, CRLs and signature verification."""
 
 from __future__ import annotations
 
+from gateway.crypto.signatures import UnsupportedSignature, verify
 from gateway.pki.certificate import Certificate, CertificateError, RevocationList, load_certificate, load_crl
 from gateway.pki.masterlist import MasterList, MasterListError, parse_master_list
-from gateway.pki.signatures import UnsupportedSignature, verify
 from gateway.pki.store import LoadReport, SourceReport, TrustStore
 
 __all__ = [

@@ -17,9 +17,9 @@ from typing import Any
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 
-from gateway.nfc.lds.errors import LDSError
-from gateway.nfc.lds.public_key import PublicKeyInfo, parse_spki_der
-from gateway.pki.signatures import UnsupportedSignature, verify
+from gateway.crypto.errors import CryptoError
+from gateway.crypto.public_key import PublicKeyInfo, parse_spki_der
+from gateway.crypto.signatures import UnsupportedSignature, verify
 
 
 class CertificateError(ValueError):
@@ -127,7 +127,7 @@ def load_certificate(der: bytes) -> Certificate:
         key_problem = None
         try:
             key = parse_spki_der(tbs["subject_public_key_info"].dump())
-        except LDSError as exc:
+        except CryptoError as exc:
             key_problem = str(exc)
             problems.append(f"public key unusable: {exc}")
         sig_alg = cert["signature_algorithm"]
@@ -159,7 +159,7 @@ def load_certificate(der: bytes) -> Certificate:
         )
     except CertificateError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, LDSError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, CryptoError) as exc:
         raise CertificateError(f"not an X.509 certificate ({type(exc).__name__})") from None
 
 

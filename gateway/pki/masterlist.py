@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 from asn1crypto import core
 
-from gateway.nfc import oids
-from gateway.nfc.lds.cms import SignerInfo, parse_signed_data
-from gateway.nfc.lds.errors import LDSError
+from gateway.crypto import oids
+from gateway.crypto.cms import SignerInfo, parse_signed_data
+from gateway.crypto.errors import CryptoError
+from gateway.crypto.signatures import UnsupportedSignature
 from gateway.pki.certificate import Certificate, CertificateError, load_certificate
-from gateway.pki.signatures import UnsupportedSignature
 from gateway.pki.signed_data import load_issuer_key, verify_signer_info
 
 ID_CSCA_MASTER_LIST = oids.ID_CSCA_MASTER_LIST
@@ -70,7 +70,7 @@ def parse_master_list(data: bytes) -> MasterList:
     one; verification problems are reported in the result, not raised."""
     try:
         sd = parse_signed_data(bytes(data), "master list")
-    except (LDSError, ValueError, TypeError) as exc:
+    except (CryptoError, ValueError, TypeError) as exc:
         raise MasterListError(f"not a CMS SignedData master list: {exc}") from None
     if sd.content_type != ID_CSCA_MASTER_LIST:
         raise MasterListError(f"eContentType {sd.content_type} is not id-icao-cscaMasterList")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from asn1crypto import x509 as asn1_x509
 
-from gateway.nfc.lds.cms import SignedData, SignerInfo
+from gateway.crypto.cms import SignedData, SignerInfo
+from gateway.crypto.signatures import digest, verify
 from gateway.pki.certificate import Certificate, CertificateError
-from gateway.pki.signatures import digest, verify
 
 
 def load_issuer_key(name_der: bytes) -> str:

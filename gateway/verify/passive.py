@@ -18,10 +18,10 @@ from typing import Any
 
 from asn1crypto import cms
 
+from gateway.crypto.signatures import UnsupportedSignature, algorithm_name, digest
 from gateway.nfc.lds.errors import LDSError
 from gateway.nfc.lds.sod import SOD, parse_sod
 from gateway.pki.certificate import Certificate, CertificateError, load_certificate
-from gateway.pki.signatures import UnsupportedSignature, algorithm_name, digest
 from gateway.pki.signed_data import load_issuer_key, verify_signer_info
 from gateway.pki.store import TrustStore
 from gateway.verdict import Check, CheckStatus

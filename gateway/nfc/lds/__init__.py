@@ -7,7 +7,9 @@ Entry points: `parse_file(fid_or_name, data)` and `total_length(first_bytes)`; o
 
 from __future__ import annotations
 
-from gateway.nfc.lds.cms import SignedData, SignerInfo
+from gateway.crypto.cms import SignedData, SignerInfo
+from gateway.crypto.ec_params import ECDomain, match_named_curve
+from gateway.crypto.public_key import DHDomain, PublicKeyInfo, parse_spki_der
 from gateway.nfc.lds.com import EFCom, parse_com
 from gateway.nfc.lds.dg1 import DG1, dg1_to_mrz_result, parse_dg1, split_mrz
 from gateway.nfc.lds.dg2 import DG2, ISO19794_5, ISO39794_5, BiometricHeader, FaceImage, parse_dg2
@@ -22,11 +24,9 @@ from gateway.nfc.lds.dispatch import (
     parse_file,
     total_length,
 )
-from gateway.nfc.lds.ec_params import ECDomain, match_named_curve
 from gateway.nfc.lds.errors import LDSError, LDSTagError, LDSUnsupportedError
 from gateway.nfc.lds.files import BY_DG, BY_FID, BY_NAME, BY_SFI, BY_TAG, FILES, LDSFile, lookup
 from gateway.nfc.lds.image import JPEG, JPEG2000, DecodedImage, decode_image, detect_format
-from gateway.nfc.lds.public_key import DHDomain, PublicKeyInfo, parse_spki_der
 from gateway.nfc.lds.security_infos import (
     ActiveAuthenticationInfo,
     ChipAuthenticationDomainParameterInfo,

@@ -8,21 +8,7 @@ from __future__ import annotations
 
 from asn1crypto import core
 
-
-class AlgorithmIdentifier(core.Sequence):
-    _fields = [  # noqa: RUF012 - asn1crypto's declaration style
-        ("algorithm", core.ObjectIdentifier),
-        ("parameters", core.Any, {"optional": True}),
-    ]
-
-
-class SubjectPublicKeyInfo(core.Sequence):
-    """Kept generic: chips use algorithms X.509 libraries do not know (standardizedDomainParameters)."""
-
-    _fields = [  # noqa: RUF012
-        ("algorithm", AlgorithmIdentifier),
-        ("subject_public_key", core.BitString),
-    ]
+from gateway.crypto.asn1 import AlgorithmIdentifier, SubjectPublicKeyInfo
 
 
 class PACEInfo(core.Sequence):
@@ -112,41 +98,4 @@ class LDSSecurityObject(core.Sequence):
         ("hash_algorithm", AlgorithmIdentifier),
         ("data_group_hash_values", DataGroupHashValues),
         ("lds_version_info", LDSVersionInfo, {"optional": True}),
-    ]
-
-
-class FieldID(core.Sequence):
-    _fields = [("field_type", core.ObjectIdentifier), ("parameters", core.Any)]  # noqa: RUF012
-
-
-class Curve(core.Sequence):
-    _fields = [  # noqa: RUF012
-        ("a", core.OctetString),
-        ("b", core.OctetString),
-        ("seed", core.BitString, {"optional": True}),
-    ]
-
-
-class SpecifiedECDomain(core.Sequence):
-    """X9.62 explicit EC parameters, as many DG14 and EF.CardSecurity keys carry them."""
-
-    _fields = [  # noqa: RUF012
-        ("version", core.Integer),
-        ("field_id", FieldID),
-        ("curve", Curve),
-        ("base", core.OctetString),
-        ("order", core.Integer),
-        ("cofactor", core.Integer, {"optional": True}),
-    ]
-
-
-class DHDomainParameters(core.Sequence):
-    """X9.42 DomainParameters (dhpublicnumber)."""
-
-    _fields = [  # noqa: RUF012
-        ("p", core.Integer),
-        ("g", core.Integer),
-        ("q", core.Integer, {"optional": True}),
-        ("j", core.Integer, {"optional": True}),
-        ("validation_params", core.Any, {"optional": True}),
     ]

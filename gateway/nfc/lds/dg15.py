@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from gateway.crypto.public_key import PublicKeyInfo, parse_spki_der
 from gateway.nfc.lds.errors import guard, outer_object
-from gateway.nfc.lds.public_key import PublicKeyInfo, parse_spki_der
 
 
 @guard("DG15")

@@ -15,13 +15,14 @@ from typing import ParamSpec, TypeVar
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
+from gateway.crypto.errors import DecodeError, UnsupportedError
 from gateway.nfc.tlv import TLV, TLVError, parse_one
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class LDSError(ValueError):
+class LDSError(DecodeError):
     """A file of the chip's Logical Data Structure is malformed, truncated or unsupported."""
 
 
@@ -29,7 +30,7 @@ class LDSTagError(LDSError):
     """The file or a data object inside it carries a tag other than the one the structure requires."""
 
 
-class LDSUnsupportedError(LDSError):
+class LDSUnsupportedError(LDSError, UnsupportedError):
     """Well-formed, but uses an encoding or algorithm this reader does not handle."""
 
 
@@ -62,6 +63,10 @@ def guard(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 if not _LABELLED.match(str(exc)):  # say which file a nested failure belongs to
                     exc.args = (f"{what}: {exc}", *exc.args[1:])
                 raise
+            except UnsupportedError as exc:  # the crypto layer's own messages carry no input values
+                raise LDSUnsupportedError(f"{what}: {exc}") from None
+            except DecodeError as exc:
+                raise LDSError(f"{what}: {exc}") from None
             except _FOREIGN as exc:
                 raise LDSError(f"{what}: {describe(exc)}") from None
 

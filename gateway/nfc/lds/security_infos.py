@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from asn1crypto import core
 
-from gateway.nfc import oids
+from gateway.crypto import oids
+from gateway.crypto.errors import DecodeError, UnsupportedError
+from gateway.crypto.public_key import PublicKeyInfo, parse_spki
 from gateway.nfc.lds import asn1
 from gateway.nfc.lds.errors import LDSError, LDSTagError, LDSUnsupportedError, guard, outer_object
-from gateway.nfc.lds.public_key import PublicKeyInfo, parse_spki
 from gateway.nfc.tlv import TLVError, iter_tlv
 
 
@@ -257,10 +258,12 @@ def _parse(der: bytes, what: str) -> SecurityInfos:
                 raise LDSError(f"{what}: entry {index} does not start with a protocol OID")
             oid = core.ObjectIdentifier.load(child.value[first.offset : first.end], strict=True).dotted
             infos.append(_parse_info(raw, oid))
-        except LDSUnsupportedError as exc:
+        except (LDSUnsupportedError, UnsupportedError) as exc:
             infos.append(UnsupportedSecurityInfo(oid, raw, str(exc)))
         except LDSError as exc:
             raise type(exc)(f"{what}: entry {index}: {exc}") from None
+        except DecodeError as exc:
+            raise LDSError(f"{what}: entry {index}: {exc}") from None
         except (ValueError, TypeError, TLVError) as exc:
             raise LDSError(f"{what}: entry {index} is malformed ({type(exc).__name__})") from None
     return SecurityInfos(tuple(infos), der[: outer.end])

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.nfc import oids
+from gateway.crypto import oids
+from gateway.crypto.cms import SignedData, SignerInfo, parse_signed_data
 from gateway.nfc.lds import asn1
-from gateway.nfc.lds.cms import SignedData, SignerInfo, parse_signed_data
 from gateway.nfc.lds.errors import LDSError, guard, outer_object
 from gateway.nfc.lds.security_infos import SecurityInfos, parse_security_infos_der
 

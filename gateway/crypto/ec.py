@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .status import ProtocolError
+from .errors import PointError
 
 Point = tuple[int, int] | None  # affine point; None is the point at infinity
 
-
-class PointError(ProtocolError):
-    """An encoded point is malformed, off the curve, or the identity."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,15 +18,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from gateway.nfc import oids
-from gateway.nfc.ec import CURVES as PACE_CURVES
-from gateway.nfc.ec import Curve
-from gateway.nfc.lds.ec_params import CURVES as LOADABLE_CURVES
-from gateway.nfc.lds.errors import LDSError
-from gateway.nfc.lds.public_key import PublicKeyInfo
+from gateway.crypto import oids
+from gateway.crypto.ec import CURVES as PACE_CURVES
+from gateway.crypto.ec import Curve
+from gateway.crypto.ec_params import CURVES as LOADABLE_CURVES
+from gateway.crypto.errors import CryptoError, UnsupportedError
+from gateway.crypto.public_key import PublicKeyInfo
 
 
-class UnsupportedSignature(ValueError):
+class UnsupportedSignature(UnsupportedError):
     """The algorithm, its parameters or the key cannot be used to verify here (not a bad signature)."""
 
 
@@ -186,6 +186,6 @@ def verify(
             if hash_name not in HASHES:
                 raise UnsupportedSignature("ECDSA signature without a known digest algorithm")
             return verify_ecdsa(key, hash_name, data, signature, plain)
-    except (LDSError, UnsupportedAlgorithm) as exc:
+    except (CryptoError, UnsupportedAlgorithm) as exc:
         raise UnsupportedSignature(f"key cannot be used: {exc}") from None
     raise UnsupportedSignature(f"signature algorithm {algorithm_name(algorithm_oid)} is not supported")

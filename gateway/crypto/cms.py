@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from asn1crypto import cms, core
 
-from gateway.nfc import oids
-from gateway.nfc.lds.errors import LDSError
-from gateway.nfc.tlv import encode_length
+from gateway.crypto import oids
+from gateway.crypto.asn1 import der_length
+from gateway.crypto.errors import DecodeError
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +56,18 @@ def _attr_values(attrs: cms.CMSAttributes) -> tuple[str | None, bytes | None]:
     for attr in attrs:
         oid = attr["type"].dotted
         if oid in seen:
-            raise LDSError(f"signed attribute {oids.NAMES.get(oid, oid)} appears more than once")
+            raise DecodeError(f"signed attribute {oids.NAMES.get(oid, oid)} appears more than once")
         seen.add(oid)
         if oid in (oids.CMS_CONTENT_TYPE, oids.CMS_MESSAGE_DIGEST):
             values = attr["values"]
             if len(values) != 1:
-                raise LDSError(f"signed attribute {oids.NAMES[oid]} must have exactly one value")
+                raise DecodeError(f"signed attribute {oids.NAMES[oid]} must have exactly one value")
             if oid == oids.CMS_CONTENT_TYPE:
                 content_type = values[0].dotted
             else:
                 digest = values[0].native
                 if not isinstance(digest, bytes):
-                    raise LDSError("messageDigest attribute is not an OCTET STRING")
+                    raise DecodeError("messageDigest attribute is not an OCTET STRING")
     return content_type, digest
 
 
@@ -82,7 +82,7 @@ def _signer(si: cms.SignerInfo) -> SignerInfo:
     attrs = si["signed_attrs"]
     signed_der = content_type = digest = None
     if attrs.contents is not None and not isinstance(attrs, core.Void):
-        signed_der = b"\x31" + encode_length(len(attrs.contents)) + attrs.contents
+        signed_der = b"\x31" + der_length(len(attrs.contents)) + attrs.contents
         content_type, digest = _attr_values(attrs)
     sig_alg = si["signature_algorithm"]
     params = sig_alg["parameters"]
@@ -91,7 +91,7 @@ def _signer(si: cms.SignerInfo) -> SignerInfo:
         params_der = params.dump()
     signature = si["signature"].native
     if not isinstance(signature, bytes):
-        raise LDSError("signer info has no signature value")
+        raise DecodeError("signer info has no signature value")
     return SignerInfo(
         version=int(str(si["version"].native).lstrip("v")),
         sid_issuer_der=issuer,
@@ -108,10 +108,10 @@ def _signer(si: cms.SignerInfo) -> SignerInfo:
 
 
 def parse_signed_data(content_info_der: bytes, what: str) -> SignedData:
-    """ContentInfo{signedData} → SignedData. Raises LDSError for anything that is not SignedData."""
+    """ContentInfo{signedData} → SignedData. Raises DecodeError for anything that is not SignedData."""
     ci = cms.ContentInfo.load(content_info_der, strict=True)
     if ci["content_type"].dotted != oids.CMS_SIGNED_DATA:
-        raise LDSError(f"{what}: ContentInfo holds {ci['content_type'].dotted}, not signedData")
+        raise DecodeError(f"{what}: ContentInfo holds {ci['content_type'].dotted}, not signedData")
     sd = ci["content"]
     encap = sd["encap_content_info"]
     content = encap["content"]

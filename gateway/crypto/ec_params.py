@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gateway.nfc import oids
-from gateway.nfc.lds.errors import LDSError
+from gateway.crypto import oids
+from gateway.crypto.ec import CURVES as STANDARD_CURVES
+from gateway.crypto.errors import DecodeError
 
 # Named curves `cryptography` can do arithmetic on, as (name, class).
 _LOADABLE = (
@@ -54,11 +55,11 @@ class ECDomain:
         """Uncompressed SEC1 point → (x, y), checked to lie on this curve."""
         size = self.field_bytes
         if len(point) != 1 + 2 * size or point[0] != 0x04:
-            raise LDSError(f"EC point is not an uncompressed point of {size}-byte coordinates")
+            raise DecodeError(f"EC point is not an uncompressed point of {size}-byte coordinates")
         x = int.from_bytes(point[1 : 1 + size], "big")
         y = int.from_bytes(point[1 + size :], "big")
         if not self.on_curve(x, y):
-            raise LDSError("EC point does not lie on the curve of its domain parameters")
+            raise DecodeError("EC point does not lie on the curve of its domain parameters")
         return x, y
 
 
@@ -101,11 +102,7 @@ def _multiples(curve: ec.EllipticCurve) -> list[tuple[int, int]]:
 
 
 def _standardized_match(dom: ECDomain) -> str | None:
-    """Exact match against the PACE/CA standardized curves (ids 8-18) of `gateway.nfc.ec`."""
-    try:
-        from gateway.nfc.ec import CURVES as STANDARD_CURVES
-    except ImportError:  # pragma: no cover - the table ships with the reader
-        return None
+    """Exact match against the PACE/CA standardized curves (ids 8-18) of `gateway.crypto.ec`."""
     for pid, c in STANDARD_CURVES.items():
         same = (c.p, c.a % c.p, c.b % c.p, c.gx, c.gy, c.n) == (
             dom.p,
@@ -149,10 +146,10 @@ def match_named_curve(dom: ECDomain) -> str | None:
 def verify_domain(dom: ECDomain) -> None:
     """Reject parameters that do not even describe a group (used for curves we cannot name)."""
     if dom.p < 3 or dom.p % 2 == 0:
-        raise LDSError("explicit EC parameters: field prime is not an odd prime candidate")
+        raise DecodeError("explicit EC parameters: field prime is not an odd prime candidate")
     if not dom.on_curve(dom.gx, dom.gy):
-        raise LDSError("explicit EC parameters: generator is not on the curve")
+        raise DecodeError("explicit EC parameters: generator is not on the curve")
     if (4 * dom.a**3 + 27 * dom.b**2) % dom.p == 0:
-        raise LDSError("explicit EC parameters: singular curve")
+        raise DecodeError("explicit EC parameters: singular curve")
     if dom.n < 2 or _mul(dom, dom.n, (dom.gx, dom.gy)) is not None:
-        raise LDSError("explicit EC parameters: stated order does not annihilate the generator")
+        raise DecodeError("explicit EC parameters: stated order does not annihilate the generator")

@@ -13,10 +13,9 @@ from typing import Any
 from asn1crypto import core, keys
 from cryptography.hazmat.primitives.asymmetric import dh, ec, rsa
 
-from gateway.nfc import oids
-from gateway.nfc.lds import asn1
-from gateway.nfc.lds.ec_params import CURVES, ECDomain, match_named_curve, verify_domain
-from gateway.nfc.lds.errors import LDSError, LDSUnsupportedError
+from gateway.crypto import asn1, oids
+from gateway.crypto.ec_params import CURVES, ECDomain, match_named_curve, verify_domain
+from gateway.crypto.errors import CryptoError, DecodeError, UnsupportedError
 
 # asn1crypto's names of named curves → the names used here (those of `cryptography`).
 _NAMED_OIDS = {
@@ -65,18 +64,18 @@ class PublicKeyInfo:
     def loadable(self) -> bool:
         try:
             self.load()
-        except LDSError:
+        except CryptoError:
             return False
         return True
 
     def load(self) -> Any:
-        """The key as a `cryptography` public key object (LDSUnsupportedError if it has no such form)."""
+        """The key as a `cryptography` public key object (UnsupportedError if it has no such form)."""
         try:
             return _load(self)
-        except LDSError:
+        except CryptoError:
             raise
         except (ValueError, TypeError) as exc:
-            raise LDSError(f"{self.kind} public key is not valid: {type(exc).__name__}") from None
+            raise DecodeError(f"{self.kind} public key is not valid: {type(exc).__name__}") from None
 
 
 def _load(info: PublicKeyInfo) -> Any:
@@ -86,15 +85,15 @@ def _load(info: PublicKeyInfo) -> Any:
     if info.kind == "EC":
         if info.curve is None or info.curve not in CURVES:
             curve = info.curve or "given by explicit parameters"
-            raise LDSUnsupportedError(f"EC curve {curve} is not loadable by cryptography")
+            raise UnsupportedError(f"EC curve {curve} is not loadable by cryptography")
         return ec.EllipticCurvePublicKey.from_encoded_point(CURVES[info.curve](), info.key_bytes)
     if info.kind == "DH":
         if info.dh_domain is None:
-            raise LDSUnsupportedError("DH key with standardized domain parameters has no loadable form here")
+            raise UnsupportedError("DH key with standardized domain parameters has no loadable form here")
         y = core.Integer.load(info.key_bytes, strict=True).native
         d = info.dh_domain
         return dh.DHPublicNumbers(y, dh.DHParameterNumbers(d.p, d.g, d.q)).public_key()
-    raise LDSUnsupportedError(f"public key kind {info.kind} is not loadable")
+    raise UnsupportedError(f"public key kind {info.kind} is not loadable")
 
 
 def _int_of(octets: bytes) -> int:
@@ -104,12 +103,12 @@ def _int_of(octets: bytes) -> int:
 def _explicit_domain(params_der: bytes) -> ECDomain:
     spec = asn1.SpecifiedECDomain.load(params_der, strict=True)
     if spec["field_id"]["field_type"].dotted != oids.PRIME_FIELD:
-        raise LDSUnsupportedError("explicit EC parameters over a non-prime field are not supported")
+        raise UnsupportedError("explicit EC parameters over a non-prime field are not supported")
     p = spec["field_id"]["parameters"].parse(core.Integer).native
     base = spec["base"].native
     size = (p.bit_length() + 7) // 8
     if len(base) != 1 + 2 * size or base[0] != 0x04:
-        raise LDSUnsupportedError("explicit EC parameters: generator is not an uncompressed point")
+        raise UnsupportedError("explicit EC parameters: generator is not an uncompressed point")
     cof = spec["cofactor"].native if spec["cofactor"].native is not None else None
     return ECDomain(
         p=p,
@@ -129,7 +128,7 @@ def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
     has_params = isinstance(params, core.Any) and params.contents is not None
     bits = spki["subject_public_key"].contents or b""
     if not bits or bits[0] != 0:
-        raise LDSError("subjectPublicKey is empty or has unused bits")
+        raise DecodeError("subjectPublicKey is empty or has unused bits")
     key_bytes = bytes(bits[1:])
     der = spki.dump()
 
@@ -142,13 +141,13 @@ def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
 
     if alg == oids.EC_PUBLIC_KEY:
         if not has_params:
-            raise LDSUnsupportedError("EC key without domain parameters (implicitlyCA) cannot be used")
+            raise UnsupportedError("EC key without domain parameters (implicitlyCA) cannot be used")
         first = params.dump()[0]
         if first == 0x06:  # namedCurve
             curve_oid = core.ObjectIdentifier.load(params.dump(), strict=True).dotted
             name = _NAMED_OIDS.get(curve_oid)
             if name is None:
-                raise LDSUnsupportedError(f"EC named curve {curve_oid} is unknown")
+                raise UnsupportedError(f"EC named curve {curve_oid} is unknown")
             info = PublicKeyInfo(alg, "EC", der, key_bytes, curve=name)
         elif first == 0x30:  # specifiedCurve
             dom = _explicit_domain(params.dump())
@@ -157,22 +156,22 @@ def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
                 verify_domain(dom)
             if name not in CURVES:  # no cryptography object to validate the point: check it here
                 if key_bytes[:1] != b"\x04":
-                    raise LDSUnsupportedError("compressed EC point on a curve cryptography cannot load")
+                    raise UnsupportedError("compressed EC point on a curve cryptography cannot load")
                 dom.decode_point(key_bytes)
             info = PublicKeyInfo(alg, "EC", der, key_bytes, curve=name, explicit=dom)
         else:
-            raise LDSError("EC domain parameters are neither a named curve nor explicit parameters")
+            raise DecodeError("EC domain parameters are neither a named curve nor explicit parameters")
         if info.curve in CURVES:
             info.load()  # proves the point lies on the curve
         return info
 
     if alg == oids.STANDARDIZED_DOMAIN_PARAMETERS:
         if not has_params:
-            raise LDSError("standardizedDomainParameters without a parameter id")
+            raise DecodeError("standardizedDomainParameters without a parameter id")
         pid = params.parse(core.Integer).native
         name = oids.STANDARDIZED_DOMAIN_PARAMETER_NAMES.get(pid)
         if name is None:
-            raise LDSUnsupportedError(f"standardized domain parameter id {pid} is unknown")
+            raise UnsupportedError(f"standardized domain parameter id {pid} is unknown")
         kind = "DH" if pid <= 2 else "EC"
         curve = name if kind == "EC" else None
         info = PublicKeyInfo(alg, kind, der, key_bytes, curve=curve, parameter_id=pid)
@@ -182,13 +181,13 @@ def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
 
     if alg == oids.DH_PUBLIC_NUMBER:
         if not has_params:
-            raise LDSError("DH key without domain parameters")
+            raise DecodeError("DH key without domain parameters")
         dp = asn1.DHDomainParameters.load(params.dump(), strict=True)
         domain = DHDomain(dp["p"].native, dp["g"].native, dp["q"].native)
         core.Integer.load(key_bytes, strict=True)
         return PublicKeyInfo(alg, "DH", der, key_bytes, dh_domain=domain)
 
-    raise LDSUnsupportedError(f"public key algorithm {oids.NAMES.get(alg, alg)} is not supported")
+    raise UnsupportedError(f"public key algorithm {oids.NAMES.get(alg, alg)} is not supported")
 
 
 def parse_spki_der(der: bytes) -> PublicKeyInfo:

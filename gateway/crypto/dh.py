@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .status import ProtocolError
-
-
-class DHKeyError(ProtocolError):
-    """A peer's DH public value is out of range or outside the prime-order subgroup."""
+from .errors import DHKeyError
 
 
 @dataclass(frozen=True, slots=True)
