@@ -10,7 +10,6 @@ import math
 import pytest
 
 from gateway.drivers.chip_runner import read_chip, run_reader
-from gateway.drivers.pcsc import TransmitError
 from gateway.nfc.access_key import AccessKeyError, CANKey, MRZKey
 from gateway.nfc.apdu import CommandAPDU, ResponseAPDU, internal_authenticate
 from gateway.nfc.reader import (
@@ -25,6 +24,7 @@ from gateway.nfc.reader import (
     files_from_names,
 )
 from gateway.nfc.steps import StepContext, StepOutcome
+from gateway.transport import TransmitError
 from simulators.chip.card import CardFaults, VirtualCard
 from simulators.chip.lds_builder import build_document
 from simulators.chip.profile import list_profiles

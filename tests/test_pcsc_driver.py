@@ -9,15 +9,8 @@ import pytest
 from smartcard import scard
 
 from gateway.drivers import pcsc
-from gateway.drivers.pcsc import (
-    CardRemovedError,
-    CardResetError,
-    NoCardError,
-    PcscConnection,
-    ReaderEventKind,
-    ReaderUnavailableError,
-    ReaderWatcher,
-)
+from gateway.drivers.pcsc import PcscConnection, ReaderEventKind, ReaderWatcher
+from gateway.transport import CardRemovedError, CardResetError, NoCardError, ReaderUnavailableError
 from simulators.chip.link import LinkModel
 from simulators.pcscd import wait_card_state
 from tests import pcsc_fixtures

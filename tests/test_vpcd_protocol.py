@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.drivers.pcsc import CardRemovedError, NoCardError
+from gateway.transport import CardRemovedError, NoCardError
 from simulators.chip.errors import CardRemoved
 from simulators.chip.inprocess import InProcessTransport
 from simulators.chip.link import LinkModel

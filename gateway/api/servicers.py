@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from gateway.drivers.pcsc import PcscError
 from gateway.service import model
 from gateway.service.cancel import CancelToken
 from gateway.service.chipdevice import PcscChipDevice, device_error
@@ -26,6 +25,7 @@ from gateway.service.devices import DeviceRegistry
 from gateway.service.errors import ErrorKind, ServiceError
 from gateway.service.validation import validate_request
 from gateway.service.verification import DocumentVerifier, new_operation_id
+from gateway.transport import TransportError
 
 from . import convert
 from .protos import devices_pb2, devices_pb2_grpc, verification_pb2, verification_pb2_grpc
@@ -132,7 +132,7 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
 
     async def _fail(self, context: grpc.aio.ServicerContext, exc: BaseException, operation_id: str,
                     method: str, started: float) -> None:
-        if isinstance(exc, PcscError):
+        if isinstance(exc, TransportError):
             exc = device_error(exc)
         error = exc if isinstance(exc, ServiceError) else _internal(exc, operation_id)
         error.metadata.setdefault("operation_id", operation_id)

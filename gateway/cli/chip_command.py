@@ -100,6 +100,7 @@ def run_read(args: argparse.Namespace) -> int:
         UntrustedSessionError,
         files_from_names,
     )
+    from gateway.transport import TransportError
 
     try:
         key = _access_key(args)
@@ -121,7 +122,7 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         reader_name = _choose_reader(args.reader, args.wait)
         connection = pcsc.PcscConnection(reader_name).connect()
-    except pcsc.PcscError as exc:
+    except TransportError as exc:
         return _fail(EXIT_NO_CARD, str(exc))
 
     def on_event(event: Any) -> None:
@@ -143,7 +144,7 @@ def run_read(args: argparse.Namespace) -> int:
         return _fail(EXIT_CHIP_ERROR, str(exc))
     except (pcsc.ReaderUnavailableError, pcsc.NoCardError) as exc:
         return _fail(EXIT_NO_CARD, str(exc))
-    except pcsc.PcscError as exc:
+    except TransportError as exc:
         return _fail(EXIT_CARD_LOST, str(exc))
     finally:
         connection.disconnect()
@@ -289,10 +290,11 @@ def render(report: dict[str, Any]) -> str:
 
 def run_readers(args: argparse.Namespace) -> int:
     from gateway.drivers import pcsc
+    from gateway.transport import TransportError
 
     try:
         readers = [{"reader": r, "card": pcsc.card_present(r)} for r in pcsc.list_readers()]
-    except pcsc.PcscError as exc:
+    except TransportError as exc:
         return _fail(EXIT_NO_CARD, str(exc), "gateway chip readers")
     if args.json:
         print(json.dumps(readers, indent=2))

@@ -14,17 +14,17 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from gateway.drivers.pcsc import (
-    CardRemovedError,
-    CardResetError,
-    NoCardError,
-    PcscError,
-    ReaderUnavailableError,
-    TransmitError,
-)
 from gateway.nfc.access_key import AccessKey
 from gateway.nfc.read_events import EventCallback
 from gateway.nfc.reader import ChipReader, ChipReadResult, ReadOptions
+from gateway.transport import (
+    CardRemovedError,
+    CardResetError,
+    NoCardError,
+    ReaderUnavailableError,
+    TransmitError,
+    TransportError,
+)
 
 __all__ = ["ReconnectableTransport", "read_chip", "run_reader"]
 
@@ -88,7 +88,7 @@ def read_chip(
     return run_reader(ChipReader(key, options, on_event=on_event), transport, wait_for_card_s=wait_for_card_s)
 
 
-def _reason(exc: PcscError) -> str:
+def _reason(exc: TransportError) -> str:
     if isinstance(exc, CardResetError):
         return "the card was reset"
     if isinstance(exc, TransmitError):
@@ -98,7 +98,7 @@ def _reason(exc: PcscError) -> str:
 
 def _reconnect(
     transport: ReconnectableTransport,
-    lost: PcscError,
+    lost: TransportError,
     wait_s: float,
     poll_s: float,
     sleep: Callable[[float], None],

@@ -17,9 +17,20 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any
 
 from smartcard import scard
+
+from gateway.transport import (
+    CardRemovedError,
+    CardResetError,
+    CardTransport,
+    NoCardError,
+    ReaderBusyError,
+    ReaderUnavailableError,
+    TransmitError,
+    TransportError,
+)
 
 __all__ = [
     "CardRemovedError",
@@ -27,12 +38,12 @@ __all__ = [
     "CardTransport",
     "NoCardError",
     "PcscConnection",
-    "PcscError",
     "ReaderEvent",
     "ReaderEventKind",
     "ReaderUnavailableError",
     "ReaderWatcher",
     "TransmitError",
+    "TransportError",
     "card_present",
     "connect",
     "first_reader_with_card",
@@ -46,30 +57,6 @@ REMOVAL_GRACE_S = 1.0
 
 
 # --- errors -------------------------------------------------------------------------------------------
-
-
-class PcscError(Exception):
-    """Base of every error this driver raises; the message is one line for the user."""
-
-
-class ReaderUnavailableError(PcscError):
-    """The PC/SC service is not running, or the reader is unknown or has vanished."""
-
-
-class NoCardError(PcscError):
-    """The reader is there but holds no (responsive) card."""
-
-
-class CardRemovedError(PcscError):
-    """The card left the reader while connected; reconnect after it is back."""
-
-
-class CardResetError(PcscError):
-    """Someone reset the card; the connection is fine but any session state on the card is gone."""
-
-
-class TransmitError(PcscError):
-    """The exchange failed for another reason (card did not answer, protocol error)."""
 
 
 def _message(hresult: int) -> str:
@@ -313,19 +300,6 @@ class ReaderWatcher:
 # --- connection ---------------------------------------------------------------------------------------
 
 
-class CardTransport(Protocol):
-    """What the chip reader needs from a connected card (PC/SC here, in-process in unit tests)."""
-
-    @property
-    def atr(self) -> bytes: ...
-
-    def transmit(self, apdu: bytes) -> bytes: ...
-
-    def reconnect(self, reset: bool = False) -> None: ...
-
-    def disconnect(self) -> None: ...
-
-
 _PROTOCOLS = {
     "T0": scard.SCARD_PROTOCOL_T0,
     "T1": scard.SCARD_PROTOCOL_T1,
@@ -454,7 +428,7 @@ class PcscConnection:
             self._active_protocol = 0
             self._atr = b""
 
-    def _connect_error(self, hresult: int) -> PcscError:
+    def _connect_error(self, hresult: int) -> TransportError:
         where = f"reader {self.reader!r}"
         if hresult in _SERVICE_GONE:
             return _service_error(hresult, f"cannot connect to {where}")
@@ -465,10 +439,10 @@ class PcscConnection:
         if hresult in _NO_CARD:
             return NoCardError(f"the card in {where} does not respond ({_message(hresult)})")
         if hresult == scard.SCARD_E_SHARING_VIOLATION:
-            return ReaderUnavailableError(f"{where} is in exclusive use by another application")
+            return ReaderBusyError(f"{where} is in exclusive use by another application")
         return TransmitError(f"cannot connect to the card in {where}: {_message(hresult)}")
 
-    def _transmit_error(self, hresult: int) -> PcscError:
+    def _transmit_error(self, hresult: int) -> TransportError:
         where = f"reader {self.reader!r}"
         if hresult == scard.SCARD_W_RESET_CARD:
             return CardResetError(f"the card in {where} was reset; reconnect and start a new session")
@@ -502,7 +476,7 @@ class PcscConnection:
                         [(self.reader, state & ~scard.SCARD_STATE_CHANGED)], remaining_ms
                     )
                 return hresult != scard.SCARD_E_TIMEOUT
-        except PcscError:
+        except TransportError:
             return False
 
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from gateway.drivers.chip_runner import read_chip
-from gateway.drivers.pcsc import PcscError
 from gateway.nfc import read_events as engine_events
 from gateway.nfc.access_key import AccessKeyError, CANKey, MRZKey
 from gateway.nfc.auth_steps import ActiveAuthenticationStep, ChipAuthenticationStep
@@ -31,6 +30,7 @@ from gateway.nfc.reader import (
     UntrustedSessionError,
 )
 from gateway.pki import TrustStore
+from gateway.transport import TransportError
 from gateway.verify.verdict_builder import ChipEvidence, verify_document_report
 
 from .cancel import CancelToken, OperationCancelled
@@ -149,7 +149,7 @@ class EngineChipBackend:
         except ChipReadError as exc:
             cancel.raise_if_cancelled()  # a read stopped by the deadline is DEADLINE_EXCEEDED, not a chip error
             raise _chip_error(exc) from None
-        except PcscError as exc:
+        except TransportError as exc:
             raise device_error(exc) from None
         self._fill(outcome, read, want_face_image, reference_date, bridge.password)
         t0 = time.monotonic()

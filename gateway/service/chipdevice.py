@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import time
 
-from gateway.drivers.pcsc import (
-    CardRemovedError,
-    CardResetError,
-    NoCardError,
-    PcscConnection,
-    PcscError,
-    ReaderUnavailableError,
-)
+from gateway.drivers.pcsc import PcscConnection
+from gateway.transport import CardRemovedError, CardResetError, NoCardError, ReaderUnavailableError, TransportError
 
 from .cancel import CancellableTransport, CancelToken
 from .errors import ErrorKind, ServiceError
 
 
-def device_error(exc: PcscError) -> ServiceError:
+def device_error(exc: TransportError) -> ServiceError:
     """The service error a caller should see for a driver error (messages name readers, never data)."""
     if isinstance(exc, NoCardError):
         return ServiceError(ErrorKind.FAILED_PRECONDITION, "NO_DOCUMENT", "no document on the reader")
@@ -62,6 +56,6 @@ class PcscChipDevice:
                     self._cancel.wait(0.1)
                     continue
                 raise device_error(exc) from None
-            except PcscError as exc:
+            except TransportError as exc:
                 raise device_error(exc) from None
             return CancellableTransport(connection, self._cancel)

@@ -296,13 +296,14 @@ class PcscMonitor:
             self._loop.call_soon_threadsafe(fn, *args)
 
     def _run(self) -> None:
-        from gateway.drivers.pcsc import PcscError, ReaderEventKind, ReaderWatcher, list_readers
+        from gateway.drivers.pcsc import ReaderEventKind, ReaderWatcher, list_readers
+        from gateway.transport import TransportError
 
         while not self._stop.is_set():
             try:
                 readers = list_readers()
                 watcher = ReaderWatcher(initial_events=False, max_wait_s=0.5)
-            except PcscError as exc:
+            except TransportError as exc:
                 self._call(self._registry.pcsc_service_state, False, str(exc))
                 self.ready.set()
                 self._stop.wait(self._retry_s)
@@ -325,7 +326,7 @@ class PcscMonitor:
                     else:
                         self._call(self._registry.card_changed, event.reader,
                                    event.kind is ReaderEventKind.CARD_INSERTED)
-            except PcscError as exc:
+            except TransportError as exc:
                 self._call(self._registry.pcsc_service_state, False, str(exc))
                 self._stop.wait(self._retry_s)
             finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from gateway.drivers.pcsc import CardRemovedError, NoCardError
+from gateway.transport import CardRemovedError, NoCardError
 from simulators.chip.link import LinkModel
 from simulators.chip.vpcd import CardLike, LinkStats, card_removed_types
 
