@@ -9,10 +9,12 @@ import math
 
 import pytest
 
-from gateway.drivers.chip_runner import read_chip, run_reader
 from gateway.nfc.access_key import AccessKeyError, CANKey, MRZKey
 from gateway.nfc.apdu import CommandAPDU, ResponseAPDU, internal_authenticate
-from gateway.nfc.reader import (
+from gateway.nfc.protocol.active_authentication import ActiveAuthenticationStep
+from gateway.nfc.protocol.chip_authentication import ChipAuthenticationStep
+from gateway.nfc.protocol.steps import StepContext, StepOutcome
+from gateway.nfc.reading import (
     DEFAULT_FILES,
     AccessDeniedError,
     AccessNotPossibleError,
@@ -23,8 +25,8 @@ from gateway.nfc.reader import (
     UntrustedSessionError,
     files_from_names,
 )
-from gateway.nfc.steps import StepContext, StepOutcome
 from gateway.transport import TransmitError
+from gateway.verify.chip_session import drive
 from simulators.chip.card import CardFaults, VirtualCard
 from simulators.chip.lds_builder import build_document
 from simulators.chip.profile import list_profiles
@@ -42,10 +44,20 @@ PROFILES = list_profiles()
 FAULTY = {"quirk-wrong-mac-sod", "quirk-pulled-mid-dg2"}
 
 
+def run_reader(reader, transport, *, wait_for_card_s: float = 0.0, events=None):
+    return drive(reader, transport, on_event=events.append if events is not None else None,
+                 wait_for_card_s=wait_for_card_s)
+
+
+def read_chip(transport, key, options=None):
+    transport.reconnect(reset=True)  # a chip in an unknown state: start from a clean one
+    return drive(ChipReader(key, options), transport)
+
+
 def _read(name: str, key=None, options=None, *, wait: float = 0.0, events=None, **faults):
     transport = RecordingTransport.for_card(virtual_card(name, **faults))
-    reader = ChipReader(key or mrz_key(name), options, on_event=events.append if events is not None else None)
-    return run_reader(reader, transport, wait_for_card_s=wait), transport
+    reader = ChipReader(key or mrz_key(name), options)
+    return run_reader(reader, transport, wait_for_card_s=wait, events=events), transport
 
 
 # --- every profile ---------------------------------------------------------------------------------
@@ -209,13 +221,14 @@ def test_files_from_names_normalises_and_refuses_unknown_names() -> None:
         files_from_names("DG99")
 
 
-def test_aa_and_ca_wishes_add_dg14_dg15_only_when_ef_com_lists_them() -> None:
-    options = ReadOptions(active_authentication=True, chip_authentication=True)
+def test_aa_and_ca_steps_add_dg14_dg15_only_when_ef_com_lists_them() -> None:
+    options = ReadOptions(steps=(ChipAuthenticationStep.factory(), ActiveAuthenticationStep.factory()))
     with_keys, _ = _read("td3-pace-bac-ca-aa", options=options)
     assert {"DG14", "DG15"} <= set(with_keys.files)
     without, transport = _read("td3-bac", options=options)
     assert "DG14" not in without.files and not without.absent
     assert len(transport.commands) == 8  # nothing tried for files EF.COM does not list
+    assert without.steps["chip_authentication"].reason == "CA_NOT_SUPPORTED"  # EF.COM lists no DG14
 
 
 # --- lost card -----------------------------------------------------------------------------------
@@ -239,7 +252,7 @@ def test_card_put_back_within_the_wait_resumes_at_the_offset_reached() -> None:
     events: list = []
     transport = RecordingTransport.for_card(virtual_card(name, no_extended_length=True))
     put_back_when_pulled(lambda: not transport.inner.connected, transport.insert)
-    result = run_reader(ChipReader(mrz_key(name), on_event=events.append), transport, wait_for_card_s=5.0)
+    result = run_reader(ChipReader(mrz_key(name)), transport, wait_for_card_s=5.0, events=events)
     assert result.files["DG2"] == expected_file(name, "DG2")
     lost = [e for e in events if e.kind == "card_lost"]
     assert len(lost) == 1 and lost[0].file == "DG2" and 7000 < lost[0].offset <= 8000
@@ -263,7 +276,7 @@ def test_recoveries_are_limited() -> None:
     name = "td3-bac"
     transport = RecordingTransport.for_card(virtual_card(name))
     reader = ChipReader(mrz_key(name), ReadOptions(max_recoveries=0))
-    reader.start()
+    assert reader.start().command is not None
     with pytest.raises(CardLostError, match="giving up"):
         reader.connection_lost("the card was removed")
     assert reader.done and transport.commands == []
@@ -275,9 +288,9 @@ def test_recoveries_are_limited() -> None:
 def test_wrong_mac_means_an_untrusted_session_and_no_data() -> None:
     events: list = []
     transport = RecordingTransport.for_card(virtual_card("quirk-wrong-mac-sod"))
-    reader = ChipReader(mrz_key("quirk-wrong-mac-sod"), on_event=events.append)
+    reader = ChipReader(mrz_key("quirk-wrong-mac-sod"))
     with pytest.raises(UntrustedSessionError, match=r"EF\.SOD") as info:
-        run_reader(reader, transport)
+        run_reader(reader, transport, events=events)
     assert reader.result is None and reader.done
     assert "MAC" in str(info.value)
     assert "EF.SOD" not in [e.name for e in events if e.kind == "file_finished"]
@@ -335,6 +348,8 @@ class _InternalAuthenticateStep:
 class _ProbeFactory:
     name = "probe"
     needs = ("DG15",)
+    not_offered = "PROBE_NOT_OFFERED"
+    not_run = "PROBE_NOT_RUN"
 
     def __init__(self) -> None:
         self.contexts: list[StepContext] = []
@@ -356,17 +371,17 @@ def test_step_extension_point_runs_after_its_files_under_secure_messaging() -> N
 
 def test_step_needing_a_missing_file_is_not_performed() -> None:
     result, _ = _read("td3-bac", options=ReadOptions(steps=(_ProbeFactory(),)))
-    assert result.steps["probe"].passed is None and "not performed" in result.steps["probe"].detail
+    assert result.steps["probe"].passed is None and result.steps["probe"].reason == "PROBE_NOT_OFFERED"
 
 
 def test_chip_authentication_is_proven_by_reading_on_and_a_clone_is_caught() -> None:
-    auth_steps = pytest.importorskip("gateway.nfc.auth_steps")
-    options = ReadOptions(steps=(auth_steps.ChipAuthenticationStep.factory(),))
+    options = ReadOptions(steps=(ChipAuthenticationStep.factory(),))
     genuine, _ = _read("td3-pace-bac-ca-aa", options=options)
     assert genuine.steps["chip_authentication"].passed is True
     assert genuine.files["DG2"] == expected_file("td3-pace-bac-ca-aa", "DG2")
     clone, _ = _read("fault-cloned-ca", options=options)
     assert clone.steps["chip_authentication"].passed is False
+    assert clone.steps["chip_authentication"].reason == "CA_FAILED"
     # The clone's data is still read, in a fresh trusted session, for the verdict to weigh.
     assert clone.files["DG2"] == expected_file("fault-cloned-ca", "DG2")
     assert clone.stats.access_runs == 2
@@ -436,7 +451,7 @@ def test_transient_transmit_error_resumes_from_the_last_offset() -> None:
     transport = _GlitchOnce(RecordingTransport.for_card(virtual_card(name, no_extended_length=True)).inner)
     transport.glitch_at = 40  # well inside DG2
     events: list = []
-    result = run_reader(ChipReader(mrz_key(name), on_event=events.append), transport)
+    result = run_reader(ChipReader(mrz_key(name)), transport, events=events)
     assert result.files["DG2"] == expected_file(name, "DG2")
     lost = [e for e in events if e.kind == "card_lost"]
     assert [e.reason for e in lost] == ["the card stopped answering"] and lost[0].offset > 5000

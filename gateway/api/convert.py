@@ -151,6 +151,7 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
                            phases={k: _duration(v) for k, v in r.timings.phases.items()}),
         verdict=verdict_to_pb(r.verdict),
         absent_files=r.absent, denied_files=r.denied, warnings=r.warnings,
+        quirks=[pb.ChipQuirk(code=q.code, message_en=q.message_en, message_de=q.message_de) for q in r.quirks],
     )
     if r.printed_mrz is not None:
         m.printed_mrz.CopyFrom(mrz_to_pb(r.printed_mrz))
@@ -184,6 +185,7 @@ def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
         reading=_reading_from_pb(m.reading) if m.HasField("reading") else None,
         timings=model.Timings(_seconds(m.timings.total), {k: _seconds(v) for k, v in m.timings.phases.items()}),
         warnings=list(m.warnings),
+        quirks=[model.Quirk(q.code, q.message_en, q.message_de) for q in m.quirks],
         verdict=verdict,
     )
 

@@ -20,12 +20,10 @@ import grpc
 
 from gateway.service import model
 from gateway.service.cancel import CancelToken
-from gateway.service.chipdevice import PcscChipDevice, device_error
 from gateway.service.devices import DeviceRegistry
 from gateway.service.errors import ErrorKind, ServiceError
 from gateway.service.validation import validate_request
 from gateway.service.verification import DocumentVerifier, new_operation_id
-from gateway.transport import TransportError
 
 from . import convert
 from .protos import devices_pb2, devices_pb2_grpc, verification_pb2, verification_pb2_grpc
@@ -114,7 +112,7 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
 
         async with self.registry.queue(device.id).slot(lambda position: on_queued(position, device.id)):
             self.draining.check()
-            chip_device = PcscChipDevice(device.id, self.registry.pcsc_name(device.id), token)
+            chip_device = self.registry.chip_device(device.id, token)
             work = loop.run_in_executor(self.executor, functools.partial(
                 self.verifier.verify, request_input, progress, token, chip_device,
                 operation_id=operation_id, started_at=started))
@@ -132,8 +130,6 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
 
     async def _fail(self, context: grpc.aio.ServicerContext, exc: BaseException, operation_id: str,
                     method: str, started: float) -> None:
-        if isinstance(exc, TransportError):
-            exc = device_error(exc)
         error = exc if isinstance(exc, ServiceError) else _internal(exc, operation_id)
         error.metadata.setdefault("operation_id", operation_id)
         log.info("call failed", extra={"method": method, "code": grpc_code(error).name, "reason": error.reason,

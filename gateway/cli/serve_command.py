@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import os
 import signal
 import sys
 from pathlib import Path
 
 from gateway.service.config import DEFAULT_LISTEN, ConfigError, ServeConfig, load_config, read_tokens
+
+log = logging.getLogger("gateway.serve")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -89,14 +92,21 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 async def serve(config: ServeConfig, simulate: bool = False) -> int:
+    from gateway.service.components import ComponentMissing, check_components
+
+    try:  # fail closed: a verifier missing a part must not start, or it could never say GENUINE
+        check_components()
+    except ComponentMissing as exc:
+        return _fail(f"cannot start: {exc}")
     from gateway.api.server import GatewayDaemon, ListenError
-    from gateway.service.chip import default_chip_backend
-    from gateway.service.simulate import DEFAULT_PROFILES, SimulatedReaders, SimulationError
+    from gateway.pki.store import TrustStore
     from gateway.service.verification import DocumentVerifier
 
     simulation = None
     simulated: dict[str, str] = {}
     if simulate:
+        from simulators.simulated_readers import DEFAULT_PROFILES, SimulatedReaders, SimulationError
+
         simulation = SimulatedReaders(profiles=config.simulate_profiles or DEFAULT_PROFILES,
                                       kbit_s=config.simulate_kbit_s)
         try:
@@ -107,7 +117,12 @@ async def serve(config: ServeConfig, simulate: bool = False) -> int:
     trust = config.trust_path
     if simulation is not None and trust is None:
         trust = await asyncio.get_running_loop().run_in_executor(None, simulation.trust_folder)
-    verifier = DocumentVerifier(default_chip_backend(trust))
+    store = None
+    if trust is not None:
+        store = await asyncio.get_running_loop().run_in_executor(None, TrustStore.from_paths, [trust])
+        for problem in store.report.problems[:5]:
+            log.warning("trust store problem", extra={"reason": "TRUST_LOAD", "where": problem[:200]})
+    verifier = DocumentVerifier(store)
     daemon = GatewayDaemon(config, verifier, simulated_readers=simulated,
                            mrz_sources=simulation.mrz_sources() if simulation is not None else {})
     loop = asyncio.get_running_loop()

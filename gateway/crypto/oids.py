@@ -188,3 +188,22 @@ NAMES: dict[str, str] = {
     ID_CA_ECDH + ".3": "id-CA-ECDH-AES-CBC-CMAC-192",
     ID_CA_ECDH + ".4": "id-CA-ECDH-AES-CBC-CMAC-256",
 }
+
+
+def encode_oid(dotted: str) -> bytes:
+    """DER content bytes of an OBJECT IDENTIFIER (without tag 06 and length)."""
+    try:
+        arcs = [int(a) for a in dotted.split(".")]
+    except ValueError:
+        raise ValueError("object identifier must be dotted decimal") from None
+    if len(arcs) < 2 or arcs[0] > 2 or (arcs[0] < 2 and arcs[1] >= 40) or min(arcs) < 0:
+        raise ValueError("invalid object identifier")
+    out = bytearray()
+    for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        out += bytes(reversed(chunk))
+    return bytes(out)

@@ -12,8 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .bac import mrz_information
-from .pace import PACEPassword
+from gateway.mrz.charset import check_digit_char
+
+from .protocol.pace import PACEPassword
 
 _DOC_NUMBER = re.compile(r"[A-Z0-9<]{1,30}")
 _YYMMDD = re.compile(r"\d{6}")
@@ -21,6 +22,19 @@ _CAN = re.compile(r"\d{6}")
 
 # Where birth and expiry dates (YYMMDD) sit on the second line of each layout (Doc 9303 Parts 4-7).
 _DATES_ON_LINE_2 = {"TD1": (0, 8), "TD2": (13, 21), "TD3": (13, 21), "MRVA": (13, 21), "MRVB": (13, 21)}
+
+
+def mrz_information(document_number: str, date_of_birth: str, date_of_expiry: str) -> str:
+    """Doc 9303 Part 11 §9.7.2: document number (padded with '<' to 9) + check digit, birth date
+    YYMMDD + check digit, expiry date YYMMDD + check digit. Numbers longer than 9 characters are
+    used in full. The check digits are `gateway.mrz`'s, the one implementation of Part 3's rule."""
+    doc = document_number.upper().ljust(9, "<")
+    for name, value in (("date of birth", date_of_birth), ("date of expiry", date_of_expiry)):
+        if len(value) != 6 or not value.isdigit():
+            raise AccessKeyError(f"{name} must be YYMMDD")
+    if not _DOC_NUMBER.fullmatch(doc):
+        raise AccessKeyError("document number must be 1-30 characters A-Z, 0-9 or <")
+    return "".join(v + check_digit_char(v) for v in (doc, date_of_birth, date_of_expiry))
 
 
 class AccessKeyError(ValueError):

@@ -9,7 +9,14 @@ from __future__ import annotations
 import time
 
 from gateway.drivers.pcsc import PcscConnection
-from gateway.transport import CardRemovedError, CardResetError, NoCardError, ReaderUnavailableError, TransportError
+from gateway.transport import (
+    CardRemovedError,
+    CardResetError,
+    NoCardError,
+    ReaderBusyError,
+    ReaderUnavailableError,
+    TransportError,
+)
 
 from .cancel import CancellableTransport, CancelToken
 from .errors import ErrorKind, ServiceError
@@ -24,7 +31,7 @@ def device_error(exc: TransportError) -> ServiceError:
                             "the document was removed during the operation; put it back and try again")
     if isinstance(exc, CardResetError):
         return ServiceError(ErrorKind.FAILED_PRECONDITION, "DOCUMENT_RESET", "the chip was reset; try again")
-    if isinstance(exc, ReaderUnavailableError) and "exclusive use" in str(exc):
+    if isinstance(exc, ReaderBusyError):
         return ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_IN_USE",
                             "another application is using the reader; try again when it is done")
     if isinstance(exc, ReaderUnavailableError):
@@ -51,8 +58,8 @@ class PcscChipDevice:
             self._cancel.raise_if_cancelled()
             try:
                 connection = PcscConnection(self.reader_name, exclusive=True).connect()
-            except ReaderUnavailableError as exc:
-                if "exclusive use" in str(exc) and time.monotonic() < deadline:
+            except ReaderBusyError as exc:
+                if time.monotonic() < deadline:
                     self._cancel.wait(0.1)
                     continue
                 raise device_error(exc) from None

@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from .cancel import CancelToken
+from .chipdevice import PcscChipDevice
 from .errors import ErrorKind, ServiceError
 from .queueing import ReaderQueue
 
@@ -133,6 +135,10 @@ class DeviceRegistry:
             raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_UNSUPPORTED",
                                f"device {device_id!r} has no chip reader driver")
         return name
+
+    def chip_device(self, device_id: str, cancel: CancelToken) -> PcscChipDevice:
+        """The device as the verifier's ChipDevice for one operation (connected when it starts)."""
+        return PcscChipDevice(device_id, self.pcsc_name(device_id), cancel)
 
     def read_mrz(self, device_id: str) -> str:
         """The printed MRZ from the device's scanner (FAILED_PRECONDITION if it has none)."""

@@ -7,6 +7,7 @@ contain personal data — only data group numbers, algorithm names and dates of 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from gateway.verdict import Check, CheckStatus
@@ -114,6 +115,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Die Chip-Authentisierung nutzt hier nicht unterstützte Parameter ({detail})."),
     "CHECK_UNAVAILABLE": ("This check is not available in this gateway version.",
                           "Diese Prüfung ist in dieser Gateway-Version nicht verfügbar."),
+    "CHIP_MISBEHAVES": ("The chip behaved as no genuine chip does ({detail}); the read was stopped.",
+                        "Der Chip verhielt sich wie kein echter Chip ({detail}); das Lesen wurde abgebrochen."),
+    # what was not done, and why
+    "CHIP_NOT_READ": ("The chip was not read (no chip access was given).",
+                      "Der Chip wurde nicht gelesen (kein Chipzugang angegeben)."),
+    "NOT_REQUESTED": ("This check was not requested.", "Diese Prüfung wurde nicht angefordert."),
+    "EXPIRY_UNREADABLE": ("The expiry date in the MRZ cannot be read.",
+                          "Das Ablaufdatum in der MRZ ist nicht lesbar."),
     # MRZ and expiry
     "MRZ_NOT_GIVEN": ("No printed MRZ was given to compare.", "Keine gedruckte MRZ zum Vergleich angegeben."),
     "MRZ_VALID": ("The printed MRZ's check digits are correct.", "Die Prüfziffern der gedruckten MRZ stimmen."),
@@ -128,6 +137,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)  # Checks are immutable; the same few outcomes recur on every document
 def check(name: str, status: CheckStatus, reason: str, *, dg: str = "", detail: str = "",
           decisive: bool = True) -> Check:
     """A Check with its messages filled in from the table (unknown codes keep the code as text)."""

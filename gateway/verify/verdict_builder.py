@@ -1,54 +1,72 @@
-"""Assemble the verdict of one document from what a chip read produced.
+"""Assemble the verdict of one document from the printed MRZ and what the chip read produced.
 
-    verdict = verify_document(ChipEvidence(data_groups={1: dg1, 2: dg2}, sod=sod, access="BAC",
-                                           active_authentication=aa_result), trust_store)
-    verdict.status        # GENUINE / NOT_GENUINE / INCONCLUSIVE, derived by gateway.verdict
+    report = build_verdict(printed, ChipEvidence.from_read(read), trust_store, now=now)
+    report.verdict.status        # GENUINE / NOT_GENUINE / INCONCLUSIVE, derived by gateway.verdict
 
-Every check of `gateway.verdict.CHECK_NAMES` is present in the result, each with its reason code,
-so an API client always sees the full picture — including what was *not* checked and why.
+Every check of `gateway.verdict.CHECK_NAMES` is in the result exactly once, each with its reason
+code, so a caller always sees the full picture — including what was *not* checked and why. Nothing
+here has an optimistic default: evidence that is missing is a check NOT_PERFORMED, a session whose
+integrity is not known is not intact.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.mrz import MRZResult
-from gateway.nfc.aa import AAResult
-from gateway.nfc.ca import CAOutcome
 from gateway.nfc.lds.dg1 import dg1_to_mrz_result
 from gateway.nfc.lds.dg14 import parse_dg14
 from gateway.nfc.lds.errors import LDSError
+from gateway.nfc.protocol.steps import StepOutcome
+from gateway.nfc.reading.result import ChipReadResult
 from gateway.pki.store import TrustStore
 from gateway.verdict import CHECK_NAMES, Check, Verdict
-from gateway.verify.document_checks import expiry_check, mrz_checks
+from gateway.verify.document_checks import check_digits_check, expiry_check, matches_chip_check
 from gateway.verify.passive import passive_authentication
 from gateway.verify.reasons import failed, not_performed, passed
 
 AA, CA, ACCESS = "active_authentication", "chip_authentication", "chip_access"
+CHIP_CHECKS = ("chip_access", "sod_signature", "certificate_chain", "revocation", "data_group_hashes",
+               AA, CA)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChipEvidence:
-    """What the reader hands over. `data_groups`: DG number → exact bytes read; `sod`: EF.SOD bytes
-    (None if not read); `access`: "BAC" or "PACE" (None: unknown); `secure_messaging_intact`: no
-    MAC or SM failure during the read; the AA/CA outcomes as the steps produced them (AAResult /
-    CAOutcome, or the reader's StepOutcome with `passed` and `data["reason"]`), None if not run."""
+    """What a chip read hands over. `data_groups`: DG number → exact bytes read; `sod`: EF.SOD bytes
+    (None if not read); `access`: "BAC" or "PACE" (None: no access was established);
+    `secure_messaging_intact`: every protected answer verified (no default: the caller must know);
+    `misbehaved`: the budget a hostile chip exceeded, ending the read; the AA/CA step outcomes as
+    the reader produced them, None when the step did not run."""
 
     data_groups: Mapping[int, bytes]
     sod: bytes | None
-    access: str | None = None
-    access_detail: str = ""
-    secure_messaging_intact: bool = True
-    active_authentication: Any = None
-    chip_authentication: Any = None
+    access: str | None
+    secure_messaging_intact: bool
+    misbehaved: str | None = None
+    active_authentication: StepOutcome | None = None
+    chip_authentication: StepOutcome | None = None
+
+    @classmethod
+    def from_read(cls, read: ChipReadResult) -> ChipEvidence:
+        """A completed read: every answer it kept verified (a MAC failure ends a read without result)."""
+        dgs = {int(name[2:]): data for name, data in read.files.items() if name.startswith("DG")}
+        return cls(dgs, read.files.get("EF.SOD"), read.access.protocol, True,
+                   active_authentication=read.steps.get(AA), chip_authentication=read.steps.get(CA))
+
+    @classmethod
+    def broken(cls, *, misbehaved: str | None = None) -> ChipEvidence:
+        """A read that ended without a result because an answer failed verification or the chip
+        exceeded a budget: nothing it read is evidence."""
+        return cls({}, None, None, False, misbehaved=misbehaved)
 
 
 @dataclass
 class VerificationReport:
     verdict: Verdict
+    chip_mrz: MRZResult | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +74,9 @@ class VerificationReport:
 
 
 def _access_check(ev: ChipEvidence) -> Check:
+    if ev.misbehaved:
+        # A conforming chip never does this; but a broken chip is not proof of a forgery either.
+        return failed(ACCESS, "CHIP_MISBEHAVES", detail=ev.misbehaved, decisive=False)
     if not ev.secure_messaging_intact:
         # Data read over a broken channel is untrustworthy, but a flaky chip is not a forgery.
         return failed(ACCESS, "SM_FAILURE", decisive=False)
@@ -64,37 +85,16 @@ def _access_check(ev: ChipEvidence) -> Check:
     return not_performed(ACCESS, "ACCESS_UNKNOWN")
 
 
-def _step_reason(outcome: Any, default_fail: str, default_pass: str,
-                 default_none: str) -> tuple[bool | None, str, str]:
-    """(passed?, reason, detail) from an AAResult / CAOutcome / StepOutcome-like object."""
-    if isinstance(outcome, AAResult | CAOutcome):
-        ok = outcome.verified
-        reason = outcome.reason
-        if reason.endswith(("UNSUPPORTED", "NOT_CONFIRMED", "NOT_SUPPORTED", "NOT_RUN")):
-            return None, reason, outcome.detail
-        return ok, reason, outcome.detail
-    passed_flag = getattr(outcome, "passed", None)
-    data = getattr(outcome, "data", {}) or {}
-    reason = data.get("reason") if isinstance(data, Mapping) else None
-    detail = str(getattr(outcome, "detail", ""))
-    if passed_flag is True:
-        return True, reason or default_pass, detail
-    if passed_flag is False:
-        return False, reason or default_fail, detail
-    return None, reason or default_none, detail
-
-
-def _aa_check(ev: ChipEvidence) -> Check:
-    if 15 not in ev.data_groups:
-        return not_performed(AA, "AA_NOT_SUPPORTED")
-    if ev.active_authentication is None:
-        return not_performed(AA, "AA_NOT_RUN")
-    ok, reason, detail = _step_reason(ev.active_authentication, "AA_SIGNATURE_INVALID", "AA_VERIFIED", "AA_NOT_RUN")
-    if ok is True:
-        return passed(AA, "AA_VERIFIED")
-    if ok is False:
-        return failed(AA, reason if reason.startswith("AA_") else "AA_SIGNATURE_INVALID")
-    return not_performed(AA, reason if reason.startswith("AA_") else "AA_NOT_RUN", detail=detail[:80])
+def _step_check(name: str, outcome: StepOutcome | None, offered: bool, not_offered: str, not_run: str) -> Check:
+    if not offered:
+        return not_performed(name, not_offered)
+    if outcome is None:
+        return not_performed(name, not_run)
+    if outcome.passed is True:
+        return passed(name, outcome.reason)
+    if outcome.passed is False:
+        return failed(name, outcome.reason)
+    return not_performed(name, outcome.reason or not_run, detail=outcome.detail[:80])
 
 
 def _chip_offers_ca(ev: ChipEvidence) -> bool:
@@ -107,20 +107,7 @@ def _chip_offers_ca(ev: ChipEvidence) -> bool:
         return False
 
 
-def _ca_check(ev: ChipEvidence) -> Check:
-    if not _chip_offers_ca(ev):
-        return not_performed(CA, "CA_NOT_SUPPORTED")
-    if ev.chip_authentication is None:
-        return not_performed(CA, "CA_NOT_RUN")
-    ok, reason, detail = _step_reason(ev.chip_authentication, "CA_FAILED", "CA_VERIFIED", "CA_NOT_RUN")
-    if ok is True:
-        return passed(CA, "CA_VERIFIED")
-    if ok is False:
-        return failed(CA, reason if reason in ("CA_FAILED", "CA_REFUSED") else "CA_FAILED")
-    return not_performed(CA, reason if reason.startswith("CA_") else "CA_NOT_CONFIRMED", detail=detail[:80])
-
-
-def _chip_mrz(ev: ChipEvidence, today: dt.date) -> MRZResult | None:
+def chip_mrz(ev: ChipEvidence, today: dt.date) -> MRZResult | None:
     raw = ev.data_groups.get(1)
     if raw is None:
         return None
@@ -130,71 +117,53 @@ def _chip_mrz(ev: ChipEvidence, today: dt.date) -> MRZResult | None:
         return None
 
 
-def verify_document_report(
-    evidence: ChipEvidence | Any,
+def build_verdict(
+    printed: MRZResult | None,
+    chip: ChipEvidence | None,
     trust: TrustStore | None,
-    printed_mrz: str | Sequence[str] | None = None,
     *,
-    today: dt.date | None = None,
     now: dt.datetime | None = None,
+    today: dt.date | None = None,
 ) -> VerificationReport:
-    """The verdict plus non-personal details (document signer and CSCA summaries, algorithms)."""
-    ev = evidence if isinstance(evidence, ChipEvidence) else evidence_from_read_result(evidence)
+    """The verdict plus non-personal details (document signer and CSCA summaries, algorithms).
+    `chip` None: the chip was not read (MRZ-only). `now` (default: the current UTC time) is when
+    certificates and CRLs are judged; `today` (default: now's date) the date expiry is judged at."""
     now = now or dt.datetime.now(dt.UTC)
     today = today or now.date()
-    chip_mrz = _chip_mrz(ev, today)
-    expiry, expired = expiry_check(chip_mrz, today)
-    passive = passive_authentication(ev.sod, ev.data_groups, trust, now=now, document_expired=expired)
-    verdict = Verdict()
-    checks = [*mrz_checks(printed_mrz, chip_mrz, today), _access_check(ev), *passive.checks, _aa_check(ev),
-              _ca_check(ev), expiry]
+    checks = [check_digits_check(printed)]
+    details: dict[str, Any] = {}
+    dg1_mrz = None
+    if chip is None:
+        checks.append(matches_chip_check(printed, None, chip_read=False))
+        checks += [not_performed(name, "CHIP_NOT_READ") for name in CHIP_CHECKS]
+        checks.append(expiry_check(printed, today, missing="MRZ_NOT_GIVEN")[0])
+    else:
+        dg1_mrz = chip_mrz(chip, today)
+        expiry, expired = expiry_check(dg1_mrz, today)
+        passive = passive_authentication(chip.sod, chip.data_groups, trust, now=now, document_expired=expired)
+        details = dict(passive.details)
+        checks += [
+            matches_chip_check(printed, dg1_mrz, chip_read=True),
+            _access_check(chip),
+            *passive.checks,
+            _step_check(AA, chip.active_authentication, 15 in chip.data_groups, "AA_NOT_SUPPORTED", "AA_NOT_RUN"),
+            _step_check(CA, chip.chip_authentication, _chip_offers_ca(chip), "CA_NOT_SUPPORTED", "CA_NOT_RUN"),
+            expiry,
+        ]
     by_name = {c.name: c for c in checks}
-    for name in CHECK_NAMES:  # stable order, every known check present
-        verdict.add(by_name.get(name) or not_performed(name, "CHECK_UNAVAILABLE"))
-    return VerificationReport(verdict, dict(passive.details))
+    verdict = Verdict([by_name.get(name) or not_performed(name, "CHECK_UNAVAILABLE") for name in CHECK_NAMES])
+    return VerificationReport(verdict, dg1_mrz, details)
 
 
 def verify_document(
-    evidence: ChipEvidence | Any,
+    chip: ChipEvidence | None,
     trust: TrustStore | None,
-    printed_mrz: str | Sequence[str] | None = None,
+    printed: MRZResult | None = None,
     *,
-    today: dt.date | None = None,
     now: dt.datetime | None = None,
+    today: dt.date | None = None,
 ) -> Verdict:
-    return verify_document_report(evidence, trust, printed_mrz, today=today, now=now).verdict
+    return build_verdict(printed, chip, trust, now=now, today=today).verdict
 
 
-_DG_NAMES = {f"DG{n}": n for n in range(1, 17)}
-_SOD_NAMES = ("SOD", "EF.SOD")
-
-
-def evidence_from_read_result(result: Any) -> ChipEvidence:
-    """Adapter for the chip reader's result object (duck-typed so both sides can evolve):
-    `files` name → bytes ("DG1".."DG16", "SOD"/"EF.SOD"), `access.protocol`/`access.algorithm`,
-    `secure_messaging_intact` (optional, default True), and `steps` name → outcome with the
-    names "active_authentication" / "chip_authentication"."""
-    files = getattr(result, "files", None) or {}
-    dgs: dict[int, bytes] = {}
-    sod = None
-    for name, data in files.items():
-        raw = getattr(data, "data", data)
-        if not isinstance(raw, bytes | bytearray):
-            continue
-        key = str(name).upper().replace("EF.", "")
-        if key in _DG_NAMES:
-            dgs[_DG_NAMES[key]] = bytes(raw)
-        elif str(name).upper() in _SOD_NAMES or key == "SOD":
-            sod = bytes(raw)
-    access = getattr(result, "access", None)
-    protocol = getattr(access, "protocol", access if isinstance(access, str) else None)
-    steps = getattr(result, "steps", None) or {}
-    return ChipEvidence(
-        data_groups=dgs,
-        sod=sod,
-        access=str(protocol) if protocol else None,
-        access_detail=str(getattr(access, "algorithm", "") or ""),
-        secure_messaging_intact=bool(getattr(result, "secure_messaging_intact", True)),
-        active_authentication=steps.get(AA),
-        chip_authentication=steps.get(CA),
-    )
+__all__ = ["CHIP_CHECKS", "ChipEvidence", "VerificationReport", "build_verdict", "chip_mrz", "verify_document"]

@@ -73,6 +73,7 @@ class FaceImage:
 @dataclass(frozen=True, slots=True)
 class DG2:
     faces: tuple[FaceImage, ...]
+    template_unwrapped: bool = False  # the 7F61 template stood alone, without DG2's '75' tag (a quirk)
 
     @property
     def face(self) -> FaceImage:
@@ -185,10 +186,17 @@ def _header(node: TLV) -> BiometricHeader:
 
 @guard("DG2")
 def parse_dg2(data: bytes) -> DG2:
-    outer = outer_object(data, 0x75, "DG2")
-    group = next((o for o in iter_tlv(outer.value) if o.tag == 0x7F61), None)
-    if group is None:
-        raise LDSTagError("DG2: biometric information group template 7F61 missing")
+    unwrapped = bytes(data[:2]) == b"\x7f\x61"
+    if unwrapped:
+        # Some chips store the biometric information group template without DG2's own '75' tag.
+        # EF.SOD's hash is over the bytes as stored, so nothing is lost by reading it as it is.
+        group = outer_object(data, 0x7F61, "DG2")
+    else:
+        outer = outer_object(data, 0x75, "DG2")
+        found = next((o for o in iter_tlv(outer.value) if o.tag == 0x7F61), None)
+        if found is None:
+            raise LDSTagError("DG2: biometric information group template 7F61 missing")
+        group = found
     count = None
     templates = []
     for obj in group.children():
@@ -216,7 +224,7 @@ def parse_dg2(data: bytes) -> DG2:
             faces.extend(_parse_39794(bdb.children() if bdb.tag == 0x7F2E else _nodes(bdb.value), header))
         else:
             raise LDSUnsupportedError(f"DG2: template {index} holds neither a 19794-5 nor a 39794-5 record")
-    return DG2(tuple(faces))
+    return DG2(tuple(faces), template_unwrapped=unwrapped)
 
 
 def _nodes(value: bytes) -> list[TLV]:

@@ -17,8 +17,7 @@ the step, never key or password material.
 from __future__ import annotations
 
 import hashlib
-import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
@@ -26,11 +25,13 @@ from typing import Literal
 from gateway.crypto import symmetric as crypto
 from gateway.crypto.dh import GROUPS, DHGroup, DHKeyError
 from gateway.crypto.ec import CURVES, Curve, PointError
+from gateway.crypto.oids import encode_oid
+from gateway.nfc.apdu import CommandAPDU, ResponseAPDU, general_authenticate, mse_set_at
+from gateway.nfc.randomness import SYSTEM_RANDOM, RandomSource
+from gateway.nfc.status import AuthenticationFailed, CardError, ProtocolError, error_for
+from gateway.nfc.tlv import TLVError, encode, parse_one
 
-from .apdu import CommandAPDU, ResponseAPDU, general_authenticate, mse_set_at
-from .sm import SMSession
-from .status import AuthenticationFailed, CardError, ProtocolError, error_for
-from .tlv import TLVError, encode, parse_one
+from .secure_messaging import SMSession
 
 ID_PACE = "0.4.0.127.0.7.2.2.4"
 
@@ -55,25 +56,6 @@ class PACEError(ProtocolError):
 class PACETokenError(PACEError):
     """The chip's authentication token T_IC does not verify: the chip does not hold the same
     password-derived keys (or someone is in the middle). No session may be established."""
-
-
-def encode_oid(dotted: str) -> bytes:
-    """DER content bytes of an OBJECT IDENTIFIER (without tag 06 and length)."""
-    try:
-        arcs = [int(a) for a in dotted.split(".")]
-    except ValueError:
-        raise PACEError("object identifier must be dotted decimal") from None
-    if len(arcs) < 2 or arcs[0] > 2 or (arcs[0] < 2 and arcs[1] >= 40) or min(arcs) < 0:
-        raise PACEError("invalid object identifier")
-    out = bytearray()
-    for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        out += bytes(reversed(chunk))
-    return bytes(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,8 +254,9 @@ class _Step(Enum):
 
 
 class PACE:
-    """Reader side of PACE. `private_keys` (ints, consumed in order: mapping key for GM, then
-    the key-agreement key) and `nonce_t` (IM) are injectable for worked examples only."""
+    """Reader side of PACE. Its secrets come from `random`, in protocol order: for generic mapping
+    the mapping private key, then the key-agreement private key (`scalar`); for integrated mapping
+    the nonce t (`token_bytes`), then the key-agreement private key."""
 
     def __init__(
         self,
@@ -282,8 +265,7 @@ class PACE:
         password: PACEPassword,
         *,
         send_parameter_id: bool = True,
-        private_keys: Iterable[int] | None = None,
-        nonce_t: bytes | None = None,
+        random: RandomSource = SYSTEM_RANDOM,
     ) -> None:
         self.algorithm = pace_algorithm(protocol_oid)
         self.parameter_id = parameter_id
@@ -294,8 +276,8 @@ class PACE:
         self._oid = encode_oid(protocol_oid)
         self._password = password
         self._send_parameter_id = send_parameter_id
-        self._keys: Iterator[int] | None = iter(private_keys) if private_keys is not None else None
-        self._nonce_t = nonce_t
+        self._random = random
+        self._nonce_t: bytes | None = None
         self._step = _Step.NEW
         self._k_pi = password.key(self.algorithm)
         self._nonce: bytes | None = None
@@ -318,12 +300,7 @@ class PACE:
     # -- helpers -------------------------------------------------------------------------------
 
     def _new_private(self, order: int) -> int:
-        if self._keys is not None:
-            try:
-                return next(self._keys)
-            except StopIteration:
-                raise PACEError("no injected private key left") from None
-        return secrets.randbelow(order - 1) + 1
+        return self._random.scalar(order)
 
     def _token(self, public_key: bytes) -> bytes:
         data = self._mapped_group.public_key_do(self._oid, public_key)
@@ -396,7 +373,7 @@ class PACE:
             raise PACEError("PACE encrypted nonce has an invalid length")
         self._nonce = crypto.cbc_decrypt(self.algorithm.cipher, self._k_pi, z)
         if self.algorithm.mapping == "IM":
-            t = self._nonce_t if self._nonce_t is not None else secrets.token_bytes(len(self._nonce))
+            t = self._random.token_bytes(len(self._nonce))
             self._nonce_t = t
             self._step = _Step.MAP
             return general_authenticate(encode(0x81, t), last=False)

@@ -84,7 +84,7 @@ class StepFinished(ReadEvent):
     passed: bool | None
 
 
-EventCallback = Callable[[ReadEvent], None]
+EventCallback = Callable[[ReadEvent], None]  # for callers that forward events one by one
 
 
 @dataclass

@@ -13,18 +13,23 @@ named by DG14's ActiveAuthenticationInfo (or, absent that, chosen by key size).
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gateway.crypto import oids
+from gateway.crypto.errors import CryptoError
 from gateway.crypto.public_key import PublicKeyInfo
 from gateway.crypto.signatures import UnsupportedSignature, curve_of, verify_ecdsa
 from gateway.nfc.apdu import CommandAPDU, ResponseAPDU, internal_authenticate
+from gateway.nfc.lds.dg14 import parse_dg14
+from gateway.nfc.lds.dg15 import parse_dg15
 from gateway.nfc.lds.errors import LDSError
 from gateway.nfc.lds.security_infos import ActiveAuthenticationInfo
+from gateway.nfc.randomness import SYSTEM_RANDOM, RandomSource
 from gateway.nfc.status import ProtocolError
+
+from .steps import StepContext, StepOutcome
 
 VERIFIED = "AA_VERIFIED"
 SIGNATURE_INVALID = "AA_SIGNATURE_INVALID"
@@ -123,7 +128,7 @@ def verify_response(key: PublicKeyInfo, challenge: bytes, signature: bytes,
     if key.kind == "RSA":
         try:
             public = key.load()
-        except LDSError as exc:
+        except CryptoError as exc:
             return AAResult(UNSUPPORTED, "RSA", str(exc)[:80])
         ok, hash_name = verify_rsa_9796_2(public, challenge, signature)
         alg = f"RSA ISO/IEC 9796-2 ({hash_name or 'unknown hash'})"
@@ -139,15 +144,13 @@ def verify_response(key: PublicKeyInfo, challenge: bytes, signature: bytes,
 
 
 class ActiveAuthentication:
-    """One run of active authentication. `challenge` is injectable for tests only."""
+    """One run of active authentication; the 8-byte challenge comes from `random`."""
 
     def __init__(self, public_key: PublicKeyInfo, info: ActiveAuthenticationInfo | None = None, *,
-                 challenge: bytes | None = None) -> None:
+                 random: RandomSource = SYSTEM_RANDOM) -> None:
         self.public_key = public_key
         self.info = info
-        self.challenge = challenge if challenge is not None else secrets.token_bytes(8)
-        if len(self.challenge) != 8:
-            raise ValueError("the AA challenge is 8 bytes")
+        self.challenge = random.token_bytes(8)
         self.result: AAResult | None = None
         self._started = False
 
@@ -167,3 +170,54 @@ class ActiveAuthentication:
         else:
             self.result = verify_response(self.public_key, self.challenge, response.data, self.info)
         return self.result
+
+
+# --- as a reader step (gateway.nfc.protocol.steps) ---------------------------------------------
+
+
+class ActiveAuthenticationStep:
+    """INTERNAL AUTHENTICATE under the read's secure messaging; the outcome's reason is the AAResult's."""
+
+    name = "active_authentication"
+
+    def __init__(self, aa: ActiveAuthentication) -> None:
+        self.aa = aa
+
+    def start(self) -> CommandAPDU:
+        return self.aa.start()
+
+    def feed(self, response: ResponseAPDU) -> StepOutcome:
+        result = self.aa.feed(response)
+        passed = True if result.verified else None if result.reason == UNSUPPORTED else False
+        return StepOutcome(passed, result.reason, result.detail or result.algorithm,
+                           data={"algorithm": result.algorithm})
+
+    @staticmethod
+    def factory() -> ActiveAuthenticationFactory:
+        return ActiveAuthenticationFactory()
+
+
+class ActiveAuthenticationFactory:
+    """Builds the AA step from DG15 (the key) and DG14 (ActiveAuthenticationInfo, for ECDSA's hash)."""
+
+    name = "active_authentication"
+    needs: tuple[str, ...] = ("DG15",)
+    not_offered = "AA_NOT_SUPPORTED"
+    not_run = "AA_NOT_RUN"
+
+    def __call__(self, context: StepContext) -> ActiveAuthenticationStep | None:
+        dg15 = context.files.get("DG15")
+        if dg15 is None:
+            return None
+        try:
+            key = parse_dg15(dg15)
+        except LDSError:
+            return None
+        info = None
+        if context.files.get("DG14") is not None:
+            try:
+                info = parse_dg14(context.files["DG14"]).active_authentication_info
+            except LDSError:
+                info = None
+        return ActiveAuthenticationStep(ActiveAuthentication(key, info, random=context.random))
+

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.crypto import symmetric as crypto
+from gateway.nfc.apdu import MAX_EXTENDED_LE, MAX_SHORT_LE, APDUError, CommandAPDU, ResponseAPDU
+from gateway.nfc.status import CardError, ProtocolError, error_for
+from gateway.nfc.tlv import TLVError, encode, iter_tlv
 
-from .apdu import MAX_EXTENDED_LE, MAX_SHORT_LE, CommandAPDU, ResponseAPDU
-from .status import ProtocolError, error_for
-from .tlv import TLVError, encode, iter_tlv
+#: Quirks a session tolerates, by name (reported in the read's result; `gateway.nfc.reading.quirks`).
+QUIRK_NO_DO99 = "SM_STATUS_ONLY_IN_TRAILER"
 
 
 class SMError(ProtocolError):
@@ -28,6 +30,16 @@ class SMMACError(SMError):
 
 class SMSessionUnusable(SMError):
     """The session was ended (bad MAC, chip-side SM error, protocol misuse); re-authenticate."""
+
+
+class UnprotectedStatus(CardError):
+    """The chip answered a protected command with a plain (unprotected) warning or error status:
+    it left secure messaging. Nothing of the answer is used (any data with it was not MAC'd), so
+    this is not a sign of tampering; the session is over and access must run again."""
+
+    def __init__(self, sw: int, carried_data: bool) -> None:
+        super().__init__(sw)
+        self.carried_data = carried_data
 
 
 @dataclass
@@ -50,6 +62,7 @@ class SMSession:
         self._pending: _Pending | None = None
         self.trusted = True
         self.failure: str | None = None
+        self.quirks: set[str] = set()  # tolerated deviations seen in this session (names above)
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -116,14 +129,19 @@ class SMSession:
 
     def unwrap(self, response: ResponseAPDU | bytes) -> ResponseAPDU:
         """Verify and decrypt a protected response; returns the plain response (data + the SW
-        from DO'99). Raises SMMACError / SMError and marks the session untrusted otherwise."""
+        from DO'99, or from the trailer when the chip omitted DO'99). Raises SMMACError / SMError
+        and marks the session untrusted for anything that does not verify; raises UnprotectedStatus
+        (session over, trust intact) for a plain warning/error status, whose data is discarded."""
         self._ensure_usable()
         if self._pending is None:
             raise self._fail(SMSessionUnusable("unwrap without a wrapped command"))
-        if not isinstance(response, ResponseAPDU):
-            response = ResponseAPDU.decode(response)
         self._pending = None
         ssc = self._next_ssc()
+        if not isinstance(response, ResponseAPDU):
+            try:
+                response = ResponseAPDU.decode(response)
+            except APDUError as exc:  # shorter than a status word: nothing can be verified
+                raise self._fail(SMMACError(f"protected response is malformed: {exc}")) from None
         if not response.data:
             # Plain status: the chip aborted SM (6987/6988) or failed before SM; either way the
             # status word is unauthenticated and the chip's session state is unknown.
@@ -134,10 +152,15 @@ class SMSession:
             raise SMMACError("response carries no MAC")
         try:
             objs = list(iter_tlv(response.data))
-        except TLVError as exc:
-            # Unparseable means unauthenticatable: for the caller this is the same as a bad MAC.
-            raise self._fail(SMMACError(f"protected response cannot be authenticated: {exc}")) from None
+        except TLVError:
+            objs = []
         if not objs or objs[-1].tag != 0x8E:
+            if response.sw != 0x9000:
+                # A plain answer with data and a warning/error status (e.g. READ BINARY past the end
+                # answered 6282 with the file's tail in the clear). Not MAC'd, so not used.
+                self._fail(SMSessionUnusable(f"unprotected response with status {response.sw:04X}"))
+                raise UnprotectedStatus(response.sw, carried_data=True)
+            # Data claimed successful but not protected: whoever sent it may have stripped the MAC.
             raise self._fail(SMMACError("protected response does not end with a MAC (DO'8E)"))
         mac_obj = objs[-1]
         expected = self._mac(ssc, response.data[: mac_obj.offset])
@@ -154,8 +177,14 @@ class SMSession:
                 do99 = obj.value
             else:
                 raise self._fail(SMError(f"unexpected object {obj.tag:X} in protected response"))
-        if do99 is None or len(do99) != 2:
-            raise self._fail(SMError("protected response lacks the status object DO'99"))
+        if do99 is None:
+            # Doc 9303 makes DO'99 mandatory, but some chips put the status only in the trailer. The
+            # MAC covers everything else that is there (data), so the data is as trustworthy as
+            # ever; only the status word is unauthenticated, which decides no verdict.
+            self.quirks.add(QUIRK_NO_DO99)
+            do99 = bytes((response.sw1, response.sw2))
+        elif len(do99) != 2:
+            raise self._fail(SMError("protected response has a malformed status object DO'99"))
         data = b""
         iv = self._iv(ssc)
         try:

@@ -3,7 +3,7 @@
 Nothing is short-circuited: each simulator profile becomes a virtual chip (simulators.chip) sitting
 in a vpcd reader slot of a real pcscd (started here if none runs), and the daemon reads it through
 pyscard and gateway.drivers.pcsc exactly as it would read a card on a desk reader. Only the gateway's
-CLI imports this module; the reader side (gateway.nfc) never sees the simulators.
+CLI imports this module (lazily, for `--simulate`); nothing in the gateway package depends on it.
 """
 
 from __future__ import annotations
@@ -57,13 +57,11 @@ class SimulatedReaders:
 
     def start(self) -> dict[str, str]:
         """Start pcscd if needed, put the cards in; returns reader name -> profile."""
-        try:
-            from simulators.chip.lds_builder import mrz_lines
-            from simulators.chip.profile import ProfileError, load_profile
-            from simulators.chip.serve import serve_profile
-            from simulators.pcscd import PcscdError, ensure_pcscd
-        except ImportError as exc:
-            raise SimulationError(f"the simulators are not installed ({exc.name})") from None
+        from simulators.chip.lds_builder import mrz_lines
+        from simulators.chip.profile import ProfileError, load_profile
+        from simulators.chip.serve import serve_profile
+        from simulators.pcscd import PcscdError, ensure_pcscd
+
         try:
             self._pcscd = ensure_pcscd()
         except PcscdError as exc:

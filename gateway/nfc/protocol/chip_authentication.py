@@ -14,7 +14,6 @@ protocol OID (cipher, key agreement) is taken from DG14's ChipAuthenticationInfo
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from enum import Enum
 
@@ -24,13 +23,17 @@ from gateway.crypto import symmetric as crypto
 from gateway.crypto.dh import GROUPS, DHGroup, DHKeyError
 from gateway.crypto.ec import CURVES as EC_CURVES
 from gateway.crypto.ec import Curve, PointError
-from gateway.crypto.oids import CIPHER_KEY_BITS, STANDARDIZED_DOMAIN_PARAMETER_NAMES
+from gateway.crypto.oids import CIPHER_KEY_BITS, STANDARDIZED_DOMAIN_PARAMETER_NAMES, encode_oid
 from gateway.nfc.apdu import CommandAPDU, ResponseAPDU, general_authenticate, mse_set_at, mse_set_kat
+from gateway.nfc.lds.dg14 import parse_dg14
+from gateway.nfc.lds.errors import LDSError
 from gateway.nfc.lds.security_infos import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, SecurityInfos
-from gateway.nfc.pace import encode_oid
-from gateway.nfc.sm import SMSession
+from gateway.nfc.randomness import SYSTEM_RANDOM, RandomSource
 from gateway.nfc.status import ProtocolError
 from gateway.nfc.tlv import encode
+
+from .secure_messaging import SMSession
+from .steps import StepContext, StepOutcome
 
 VERIFIED = "CA_VERIFIED"
 FAILED = "CA_FAILED"
@@ -121,10 +124,10 @@ class _Step(Enum):
 
 
 class ChipAuthentication:
-    """One run of chip authentication. `ephemeral_private` is injectable for tests only."""
+    """One run of chip authentication; the ephemeral private key comes from `random`."""
 
     def __init__(self, info: ChipAuthenticationInfo, public_key: ChipAuthenticationPublicKeyInfo, *,
-                 ephemeral_private: int | None = None) -> None:
+                 random: RandomSource = SYSTEM_RANDOM) -> None:
         if info.cipher not in CIPHER_KEY_BITS:
             raise CAError(f"cipher {info.cipher} of {info.name} is not supported")
         self.info = info
@@ -132,7 +135,7 @@ class ChipAuthentication:
         self.cipher: crypto.CipherName = "3DES" if info.cipher == "3DES" else "AES"
         self.key_bits = CIPHER_KEY_BITS[info.cipher]
         self.key_id = info.key_id if info.key_id is not None else public_key.key_id
-        self._private = ephemeral_private
+        self._random = random
         self._step = _Step.NEW
         self._secret = b""
         self.terminal_public = b""
@@ -145,9 +148,10 @@ class ChipAuthentication:
             self._curve, self._group = None, _dh_group(public_key)
 
     @classmethod
-    def from_dg14(cls, infos: SecurityInfos, key_id: int | None = None, **kw: int) -> ChipAuthentication:
+    def from_dg14(cls, infos: SecurityInfos, key_id: int | None = None, *,
+                  random: RandomSource = SYSTEM_RANDOM) -> ChipAuthentication:
         info, pk = select_key(infos, key_id)
-        return cls(info, pk, **kw)
+        return cls(info, pk, random=random)
 
     @property
     def protocol(self) -> str:
@@ -159,7 +163,7 @@ class ChipAuthentication:
         try:
             if self._curve is not None:
                 curve = self._curve
-                priv = self._private or secrets.randbelow(curve.n - 1) + 1
+                priv = self._random.scalar(curve.n)
                 self.terminal_public = curve.encode_point(curve.multiply(priv, curve.g))
                 shared = curve.multiply(priv, curve.decode_point(chip_key))
                 if shared is None:
@@ -170,7 +174,7 @@ class ChipAuthentication:
                 assert group is not None
                 y = core.Integer.load(chip_key, strict=True).native
                 peer = group.decode_public(group.encode(y))
-                priv = self._private or secrets.randbelow(group.q - 1) + 1
+                priv = self._random.scalar(group.q)
                 self.terminal_public = group.encode(group.public(priv))
                 self._secret = group.encode(pow(peer, priv, group.p))
         except (PointError, DHKeyError, ValueError) as exc:
@@ -229,3 +233,57 @@ class ChipAuthentication:
         if self.session is not None:
             return CAOutcome(NOT_CONFIRMED, self.protocol)
         return CAOutcome(NOT_CONFIRMED, self.protocol, "not finished")
+
+
+# --- as a reader step (gateway.nfc.protocol.steps) ---------------------------------------------
+
+
+class ChipAuthenticationStep:
+    """A re-keying step: its outcome carries the new session, and the reader settles it with the next
+    protected exchange under that session (`settle`)."""
+
+    name = "chip_authentication"
+
+    def __init__(self, ca: ChipAuthentication) -> None:
+        self.ca = ca
+
+    def start(self) -> CommandAPDU:
+        return self.ca.start()
+
+    def feed(self, response: ResponseAPDU) -> CommandAPDU | StepOutcome:
+        try:
+            out = self.ca.feed(response)
+        except CARefused as exc:
+            return StepOutcome(False, REFUSED, str(exc), data={"protocol": self.ca.protocol})
+        if isinstance(out, SMSession):
+            return StepOutcome(None, NOT_CONFIRMED, f"{self.ca.protocol}: new keys, proven by reading on",
+                               session=out, data={"protocol": self.ca.protocol})
+        return out
+
+    def settle(self, proved: bool, detail: str = "") -> StepOutcome:
+        outcome = self.ca.confirm() if proved else self.ca.fail(detail)
+        text = "confirmed by reading on under the new keys" if proved else outcome.detail
+        return StepOutcome(proved, outcome.reason, text, data={"protocol": outcome.protocol})
+
+    @staticmethod
+    def factory() -> ChipAuthenticationFactory:
+        return ChipAuthenticationFactory()
+
+
+class ChipAuthenticationFactory:
+    """Builds the CA step from DG14's ChipAuthenticationInfo and public key (the OID is never guessed)."""
+
+    name = "chip_authentication"
+    needs: tuple[str, ...] = ("DG14",)
+    not_offered = NOT_SUPPORTED
+    not_run = "CA_NOT_RUN"
+
+    def __call__(self, context: StepContext) -> ChipAuthenticationStep | None:
+        dg14 = context.files.get("DG14")
+        if dg14 is None:
+            return None
+        try:
+            return ChipAuthenticationStep(ChipAuthentication.from_dg14(parse_dg14(dg14), random=context.random))
+        except (LDSError, CAError):
+            return None
+

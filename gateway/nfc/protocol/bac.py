@@ -1,6 +1,6 @@
 """Basic Access Control (ICAO Doc 9303 Part 11 §4.3) as a sans-IO state machine.
 
-    bac = BAC.from_mrz("L898902C<", "690806", "940623")
+    bac = BAC(*derive_basic_keys(MRZKey("L898902C<", "690806", "940623").information))
     cmd = bac.start()                        # GET CHALLENGE
     cmd = bac.feed(transmit(cmd))            # EXTERNAL AUTHENTICATE
     session = bac.feed(transmit(cmd))        # SMSession (3DES)
@@ -12,53 +12,18 @@ derived: an answer that fails any check means a wrong MRZ or a chip/relay we mus
 from __future__ import annotations
 
 import hashlib
-import secrets
 from enum import Enum
 
 from gateway.crypto import symmetric as crypto
+from gateway.nfc.apdu import CommandAPDU, ResponseAPDU, external_authenticate, get_challenge
+from gateway.nfc.randomness import SYSTEM_RANDOM, RandomSource
+from gateway.nfc.status import AuthenticationFailed, ProtocolError
 
-from .apdu import CommandAPDU, ResponseAPDU, external_authenticate, get_challenge
-from .sm import SMSession
-from .status import AuthenticationFailed, ProtocolError
-
-_WEIGHTS = (7, 3, 1)
+from .secure_messaging import SMSession
 
 
 class BACError(ProtocolError):
     """BAC failed on the reader side (bad answer length, MAC or nonce echo)."""
-
-
-def check_digit(field: str) -> str:
-    """ICAO 9303 Part 3 check digit (weights 7-3-1, '<' = 0, A = 10 … Z = 35)."""
-    total = 0
-    for i, ch in enumerate(field):
-        if ch.isdigit():
-            v = int(ch)
-        elif "A" <= ch <= "Z":
-            v = ord(ch) - 55
-        elif ch == "<":
-            v = 0
-        else:
-            raise ValueError("character outside the MRZ alphabet")
-        total += v * _WEIGHTS[i % 3]
-    return str(total % 10)
-
-
-def mrz_information(document_number: str, date_of_birth: str, date_of_expiry: str) -> str:
-    """Document number (padded with '<' to 9) + check digit, birth date YYMMDD + check digit,
-    expiry date YYMMDD + check digit. Numbers longer than 9 characters are used in full."""
-    doc = document_number.upper().ljust(9, "<")
-    for name, value in (("date of birth", date_of_birth), ("date of expiry", date_of_expiry)):
-        if len(value) != 6 or not value.isdigit():
-            raise ValueError(f"{name} must be YYMMDD")
-    return (
-        doc
-        + check_digit(doc)
-        + date_of_birth
-        + check_digit(date_of_birth)
-        + date_of_expiry
-        + check_digit(date_of_expiry)
-    )
 
 
 def key_seed(mrz_info: str) -> bytes:
@@ -80,25 +45,17 @@ class _State(Enum):
 
 
 class BAC:
-    """The reader side of BAC. `rnd_ifd` / `k_ifd` are injectable only for the worked example;
-    in use they come from the OS CSPRNG."""
+    """The reader side of BAC. RND.IFD (8 bytes) and K.IFD (16 bytes) come from `random`, in that
+    order — the OS CSPRNG in use, the worked example's values when Appendix D is replayed."""
 
-    def __init__(
-        self, k_enc: bytes, k_mac: bytes, *, rnd_ifd: bytes | None = None, k_ifd: bytes | None = None
-    ) -> None:
+    def __init__(self, k_enc: bytes, k_mac: bytes, *, random: RandomSource = SYSTEM_RANDOM) -> None:
         self.k_enc = k_enc
         self.k_mac = k_mac
-        self.rnd_ifd = rnd_ifd if rnd_ifd is not None else secrets.token_bytes(8)
-        self.k_ifd = k_ifd if k_ifd is not None else secrets.token_bytes(16)
-        if len(self.rnd_ifd) != 8 or len(self.k_ifd) != 16:
-            raise ValueError("RND.IFD must be 8 bytes and K.IFD 16 bytes")
+        self.rnd_ifd = random.token_bytes(8)
+        self.k_ifd = random.token_bytes(16)
         self.rnd_ic: bytes | None = None
         self.session: SMSession | None = None
         self._state = _State.NEW
-
-    @classmethod
-    def from_mrz(cls, document_number: str, date_of_birth: str, date_of_expiry: str, **kw: bytes) -> BAC:
-        return cls(*derive_basic_keys(mrz_information(document_number, date_of_birth, date_of_expiry)), **kw)
 
     @property
     def done(self) -> bool:
@@ -164,8 +121,6 @@ class BAC:
 __all__ = [
     "BAC",
     "BACError",
-    "check_digit",
     "derive_basic_keys",
     "key_seed",
-    "mrz_information",
 ]

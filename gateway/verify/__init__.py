@@ -1,0 +1,7 @@
+"""Verifying a document: the one read-and-verify recipe (`pipeline.read_and_verify`) and the checks
+it is built from (`passive`, `document_checks`, `verdict_builder`, with reason codes in `reasons`)."""
+
+from .pipeline import VerifyOptions, read_and_verify
+from .result import VerifyResult
+
+__all__ = ["VerifyOptions", "VerifyResult", "read_and_verify"]
