@@ -51,21 +51,10 @@ def wait_document(client: GatewayClient, device: str, present: bool = True, time
     raise AssertionError(f"daemon did not report the document {wanted} in {device}")
 
 
-_TRUST: list[object] = []
-
-
 def engine_verifier():
-    """A DocumentVerifier with the full chip engine and the simulator PKI's trust material (written
-    once per process, loaded like real master lists and CSCA files)."""
-    import tempfile
-    from pathlib import Path
-
-    from gateway.service.chip_engine import EngineChipBackend
+    """A DocumentVerifier with the simulator PKI's trust material (written once per process, loaded
+    like real master lists and CSCA files)."""
     from gateway.service.verification import DocumentVerifier
-    from simulators.chip.pki import TestPKI
+    from tests.verify_support import trust_store
 
-    if not _TRUST:
-        folder = Path(tempfile.mkdtemp(prefix="gateway-api-trust-"))
-        TestPKI.shared().write_trust(folder)
-        _TRUST.append(EngineChipBackend(folder))
-    return DocumentVerifier(_TRUST[0])  # type: ignore[arg-type]
+    return DocumentVerifier(trust_store())

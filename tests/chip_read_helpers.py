@@ -103,3 +103,35 @@ def put_back_when_pulled(
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
+
+
+def read_with_steps(doc: ChipDocument, *steps: Any, files: tuple[str, ...] | None = None,
+                    key: MRZKey | None = None) -> tuple[Any, RecordingTransport]:
+    """Read `doc` with the real ChipReader running `steps` (AA/CA factories), in process."""
+    from gateway.nfc.reading import ChipReader, ReadOptions
+    from gateway.verify.chip_session import drive
+
+    transport = RecordingTransport.for_card(VirtualCard(doc, CardFaults(**doc.card_faults)))
+    reader = ChipReader(key or MRZKey.from_mrz(doc_mrz(doc)), ReadOptions(files=files, steps=tuple(steps)))
+    return drive(reader, transport), transport
+
+
+def doc_mrz(doc: ChipDocument) -> str:
+    """The printed MRZ of a built document, from its DG1 (the simulator wrote it there)."""
+    from gateway.nfc.lds.dg1 import parse_dg1
+
+    return "\n".join(parse_dg1(doc.app_files[0x0101]).lines)
+
+
+def read_chip(transport: Any, key: Any, options: Any = None, *, on_event: Any = None,
+              wait_for_card_s: float = 0.0) -> Any:
+    """The reader alone over a transport (no verdict): warm reset first, as a newly presented card."""
+    import contextlib
+
+    from gateway.nfc.reading import ChipReader
+    from gateway.transport import CardResetError
+    from gateway.verify.chip_session import drive
+
+    with contextlib.suppress(CardResetError):
+        transport.reconnect(reset=True)
+    return drive(ChipReader(key, options), transport, on_event=on_event, wait_for_card_s=wait_for_card_s)

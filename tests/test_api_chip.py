@@ -32,7 +32,7 @@ class RecordingVerifier(DocumentVerifier):
     """Notes when each verification's device work starts and ends, on the server side."""
 
     def __init__(self) -> None:
-        super().__init__(engine_verifier().chip_backend)
+        super().__init__(engine_verifier().trust)
         self.spans: list[tuple[float, float]] = []
 
     def verify(self, *args, **kwargs):
@@ -189,15 +189,3 @@ def test_shutdown_reports_not_serving_refuses_new_work_and_lets_running_calls_fi
     assert running.result().reader_id == reader  # drained, not killed
     stopping.join(15)
     assert not stopping.is_alive()
-
-
-def test_without_the_chip_engine_the_verdict_is_never_genuine(vpcd_card, pcscd):  # noqa: F811
-    from gateway.service.chip import ProbeChipBackend
-
-    with DaemonThread(ServeConfig(listen=["127.0.0.1:0"]), DocumentVerifier(ProbeChipBackend()),
-                      monitor_pcsc=True) as d, GatewayClient(d.address, timeout=30) as client:
-        pc, _slot, reader = _insert(vpcd_card, client)
-        result = client.verify(mrz=pc.mrz, use_printed_mrz=True, reader_id=reader)
-    assert result.verdict.status is Status.INCONCLUSIVE
-    assert result.verdict.get("sod_signature").reason == "CHIP_ENGINE_UNAVAILABLE"
-    assert [f.name for f in result.files] == ["EF.CardAccess"]  # read in the clear: the document answered

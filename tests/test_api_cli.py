@@ -17,7 +17,7 @@ from tests.pcsc_fixtures import pcscd, vpcd_card  # noqa: F401
 
 GATEWAY = str(Path(sys.executable).with_name("gateway"))
 TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
-CHIP_READ_KEYS = {"reader", "access", "files", "absent", "denied", "mrz", "face_image", "apdus", "bytes",
+CHIP_READ_KEYS = {"reader", "access", "files", "absent", "denied", "mrz", "face_image", "apdus", "bytes", "quirks",
                   "timings", "reading", "warnings"}
 
 

@@ -105,10 +105,11 @@ def test_pace_only_card_with_can_and_the_first_reader_holding_a_card(vpcd_card) 
 def test_human_output_and_field_arguments(vpcd_card) -> None:  # type: ignore[no-untyped-def]
     sim = vpcd_card(virtual_card("td3-pace-bac-ca-aa"), port=PORT)
     p = run("read", "--reader", sim.reader, "--doc-number", "C01X00T47", "--birth", "640812",
-            "--expiry", "311031", "--files", "dg1")
+            "--expiry", "311031", "--files", "dg11,dg12")
     assert p.returncode == 0, p.stderr
     assert "PACE (PACE-ECDH-GM-AES-128, MRZ)" in p.stdout and "DG1 93 B" in p.stdout
-    assert "DG2" not in p.stdout
+    assert "DG11 " in p.stdout and "DG2 " in p.stdout  # the files asked for, besides the default ones
+    assert "verdict" in p.stdout and "NO_TRUST_STORE" not in p.stdout  # messages, not codes
 
 
 @pytest.mark.pcsc
@@ -127,8 +128,11 @@ def test_untrusted_session_exits_6_without_data(vpcd_card) -> None:  # type: ign
     sim = vpcd_card(virtual_card(name), port=PORT)
     p = run("read", "--reader", sim.reader, "--mrz", _mrz(name), "--json")
     assert p.returncode == 6
-    assert "MAC" in _one_line(p.stderr)
-    assert p.stdout == ""  # nothing read in that session is handed out
+    assert "secure messaging" in _one_line(p.stderr)
+    report = json.loads(p.stdout)  # the verdict says why; nothing read in that session is handed out
+    assert report["files"] == {} and report["mrz"] is None and report["face_image"] is None
+    assert report["verdict"] == "INCONCLUSIVE"
+    assert {c["name"]: c["reason"] for c in report["checks"]}["chip_access"] == "SM_FAILURE"
 
 
 @pytest.mark.pcsc

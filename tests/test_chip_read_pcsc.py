@@ -7,15 +7,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.drivers.chip_runner import read_chip
 from gateway.drivers.pcsc import PcscConnection
-from gateway.nfc.reader import DEFAULT_FILES, CardLostError, UntrustedSessionError
+from gateway.nfc.reading import DEFAULT_FILES, CardLostError, UntrustedSessionError
 from simulators.chip.card import VirtualCard
 from simulators.chip.profile import list_profiles
 from simulators.chip.vpcd import VpcdCard
 from simulators.pcscd import PcscdHandle, wait_card_state
 from tests import pcsc_fixtures
-from tests.chip_read_helpers import can_key, document, expected_file, mrz_key, put_back_when_pulled, virtual_card
+from tests.chip_read_helpers import (
+    can_key,
+    document,
+    expected_file,
+    mrz_key,
+    put_back_when_pulled,
+    read_chip,
+    virtual_card,
+)
 
 pcscd = pcsc_fixtures.pcscd  # fixtures (until conftest.py imports them)
 vpcd_card = pcsc_fixtures.vpcd_card
@@ -30,7 +37,7 @@ FAULTY = {"quirk-wrong-mac-sod", "quirk-pulled-mid-dg2"}
 class CardChanger:
     """One card slot whose chip can be swapped between reads. Inserting a card costs a pcscd poll
     cycle (~0.4 s) each way; swapping behind an inserted slot reads twenty profiles in seconds. Every
-    read starts with a warm reset (`read_chip(reset_first=True)`), as a newly presented card would."""
+    read starts with a warm reset (`read_chip`), as a newly presented card would."""
 
     def __init__(self, card: VirtualCard) -> None:
         self.card = card

@@ -37,6 +37,7 @@ from tests.chip_read_helpers import (
     expected_file,
     mrz_key,
     put_back_when_pulled,
+    read_chip,
     virtual_card,
 )
 
@@ -47,11 +48,6 @@ FAULTY = {"quirk-wrong-mac-sod", "quirk-pulled-mid-dg2"}
 def run_reader(reader, transport, *, wait_for_card_s: float = 0.0, events=None):
     return drive(reader, transport, on_event=events.append if events is not None else None,
                  wait_for_card_s=wait_for_card_s)
-
-
-def read_chip(transport, key, options=None):
-    transport.reconnect(reset=True)  # a chip in an unknown state: start from a clean one
-    return drive(ChipReader(key, options), transport)
 
 
 def _read(name: str, key=None, options=None, *, wait: float = 0.0, events=None, **faults):

@@ -7,18 +7,23 @@ import hashlib
 import os
 
 import pytest
-from verify_harness import Chip, document
 
 from gateway.crypto.public_key import parse_spki_der
-from gateway.nfc.aa import AAError, ActiveAuthentication, verify_response, verify_rsa_9796_2
 from gateway.nfc.apdu import ResponseAPDU
-from gateway.nfc.lds.dg14 import parse_dg14
-from gateway.nfc.lds.dg15 import parse_dg15
 from gateway.nfc.lds.security_infos import ActiveAuthenticationInfo
+from gateway.nfc.protocol.active_authentication import (
+    AAError,
+    ActiveAuthentication,
+    ActiveAuthenticationStep,
+    verify_response,
+    verify_rsa_9796_2,
+)
+from gateway.nfc.randomness import ScriptedRandom
 from simulators.chip.card_auth import active_authenticate
-from simulators.chip.document import dg_fid
 from simulators.chip.keys import derive_ec_key, derive_rsa_key
 from simulators.chip.security_infos import spki_der
+from tests.chip_read_helpers import read_with_steps
+from tests.verify_support import document
 
 CHALLENGE = bytes.fromhex("0123456789ABCDEF")
 
@@ -81,7 +86,7 @@ def test_ecdsa_plain_with_and_without_aa_info(curve: str, explicit: bool) -> Non
 
 def test_state_machine_and_refusal(rsa_key) -> None:
     info = parse_spki_der(spki_der(rsa_key.public_key()))
-    aa = ActiveAuthentication(info, challenge=CHALLENGE)
+    aa = ActiveAuthentication(info, random=ScriptedRandom([CHALLENGE]))
     cmd = aa.start()
     assert (cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data) == (0x00, 0x88, 0x00, 0x00, CHALLENGE)
     with pytest.raises(AAError):
@@ -91,8 +96,8 @@ def test_state_machine_and_refusal(rsa_key) -> None:
     with pytest.raises(AAError):
         aa.feed(ResponseAPDU.from_sw(0x9000, b"\x01"))
     assert len(ActiveAuthentication(info).challenge) == 8
-    with pytest.raises(ValueError):
-        ActiveAuthentication(info, challenge=b"short")
+    with pytest.raises(LookupError):  # a script that does not fit the protocol is refused, not used
+        ActiveAuthentication(info, random=ScriptedRandom([b"short"]))
 
 
 @pytest.mark.parametrize(("profile", "expected"), [
@@ -102,14 +107,8 @@ def test_state_machine_and_refusal(rsa_key) -> None:
     ("fault-cloned-aa", "AA_SIGNATURE_INVALID"),  # the card's key is not DG15's
 ])
 def test_against_the_virtual_card(profile: str, expected: str) -> None:
-    doc = document(profile)
-    chip = Chip(doc)
-    chip.open()
-    dg15 = parse_dg15(chip.read(dg_fid(15)))
-    dg14_raw = chip.read(dg_fid(14))
-    aa_info = parse_dg14(dg14_raw).active_authentication_info if dg14_raw else None
-    aa = ActiveAuthentication(dg15, aa_info)
-    response = chip.send(aa.start())  # protected by the BAC/PACE session, as a reader does
-    result = aa.feed(response)
-    assert result.reason == expected
-    assert chip.session is not None and chip.session.trusted
+    result, transport = read_with_steps(document(profile), ActiveAuthenticationStep.factory(),
+                                        files=("EF.COM", "DG1"))
+    assert result.steps["active_authentication"].reason == expected
+    assert any(c[:2] == b"\x0c\x88" for c in transport.commands)  # INTERNAL AUTHENTICATE under SM
+    assert {"DG14", "DG15"} <= set(result.files)

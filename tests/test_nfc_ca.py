@@ -9,26 +9,31 @@ import dataclasses
 import pytest
 from asn1crypto import core
 from cryptography.hazmat.primitives.asymmetric import dh
-from verify_harness import Chip
 
 from gateway.crypto import symmetric as crypto
 from gateway.crypto.dh import GROUPS
 from gateway.crypto.public_key import DHDomain, PublicKeyInfo
 from gateway.nfc.apdu import ResponseAPDU
-from gateway.nfc.ca import CAError, CARefused, ChipAuthentication, select_key
 from gateway.nfc.lds.dg14 import parse_dg14
 from gateway.nfc.lds.security_infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
     SecurityInfos,
 )
-from gateway.nfc.sm import SMSession
-from gateway.nfc.status import SMObjectsIncorrect
+from gateway.nfc.protocol.chip_authentication import (
+    CAError,
+    CARefused,
+    ChipAuthentication,
+    ChipAuthenticationStep,
+    select_key,
+)
+from gateway.nfc.protocol.secure_messaging import SMSession
 from simulators.chip.card_auth import chip_authenticate
-from simulators.chip.document import FID_COM, dg_fid
+from simulators.chip.document import dg_fid
 from simulators.chip.lds_builder import build_document
 from simulators.chip.pki import TestPKI
 from simulators.chip.profile import load_profile
+from tests.chip_read_helpers import read_with_steps
 
 
 def _doc(protocol: str = "ecdh-aes-128", curve: str = "brainpoolP256r1", key_id: int | None = None,
@@ -39,17 +44,8 @@ def _doc(protocol: str = "ecdh-aes-128", curve: str = "brainpoolP256r1", key_id:
     return build_document(profile, TestPKI.shared())
 
 
-def _run_ca(chip: Chip) -> tuple[ChipAuthentication, list[int]]:
-    ca = ChipAuthentication.from_dg14(parse_dg14(chip.read(dg_fid(14))))
-    inses = []
-    cmd = ca.start()
-    while True:
-        inses.append(cmd.ins)
-        out = ca.feed(chip.send(cmd))
-        if isinstance(out, SMSession):
-            chip.session = out
-            return ca, inses
-        cmd = out
+def _read(doc):
+    return read_with_steps(doc, ChipAuthenticationStep.factory(), files=("EF.COM", "DG1", "DG2"))
 
 
 @pytest.mark.parametrize(("protocol", "curve", "key_id", "commands"), [
@@ -60,50 +56,44 @@ def _run_ca(chip: Chip) -> tuple[ChipAuthentication, list[int]]:
     ("ecdh-3des", "p256", 3, [0x22]),
 ])
 def test_chip_authentication_switches_to_working_keys(protocol, curve, key_id, commands) -> None:
-    chip = Chip(_doc(protocol, curve, key_id))
-    chip.open()
-    old = chip.session
-    ca, inses = _run_ca(chip)
-    assert inses == commands  # KAT for 3DES; Set AT + GENERAL AUTHENTICATE for AES
-    assert chip.session is not old and chip.session.ssc == bytes(len(chip.session.ssc))
-    assert chip.read(FID_COM) is not None  # every response MAC verified under the new keys
-    assert chip.read(dg_fid(1)) is not None
-    assert ca.confirm().verified
-    assert ca.protocol.startswith("id-CA-ECDH-" + ("3DES" if protocol.endswith("3des") else "AES"))
+    doc = _doc(protocol, curve, key_id)
+    result, transport = _read(doc)
+    outcome = result.steps["chip_authentication"]
+    assert (outcome.passed, outcome.reason) == (True, "CA_VERIFIED")
+    assert outcome.data["protocol"].startswith("id-CA-ECDH-" + ("3DES" if protocol.endswith("3des") else "AES"))
+    # KAT for 3DES; Set AT + GENERAL AUTHENTICATE for AES - both under the PACE session (CLA 0C).
+    assert [c[1] for c in transport.commands if c[0] == 0x0C and c[1] in (0x22, 0x86)] == commands
+    # Every response after it MAC-verified under the new keys, in the same session: no access again.
+    assert result.files["DG2"] == doc.app_files[dg_fid(2)] and result.stats.access_runs == 1
 
 
 def test_new_session_starts_at_ssc_zero_with_kdf_keys() -> None:
-    chip = Chip(_doc())
-    chip.open()
-    ca, _ = _run_ca(chip)
-    assert ca.session is not None and ca.session.cipher == "AES" and ca.session.ssc == bytes(16)
+    ca = ChipAuthentication.from_dg14(parse_dg14(_doc().app_files[dg_fid(14)]))
+    assert ca.start().ins == 0x22
+    assert ca.feed(ResponseAPDU.from_sw(0x9000)).ins == 0x86
+    session = ca.feed(ResponseAPDU.from_sw(0x9000, b"\x7c\x00"))
+    assert isinstance(session, SMSession) and session.cipher == "AES" and session.ssc == bytes(16)
+    assert len(session.ks_enc) == len(session.ks_mac) == 16
 
 
 def test_cloned_chip_fails_on_the_next_read() -> None:
-    chip = Chip(_doc(cloned=True))
-    chip.open()
-    ca, _ = _run_ca(chip)  # the clone happily answers the key agreement ...
-    # ... but cannot speak with the keys DG14 implies: it cannot verify our MAC and answers 6988
-    # in plain, which also ends our session.
-    with pytest.raises(SMObjectsIncorrect):
-        chip.read(FID_COM)
-    assert not chip.session.trusted
-    outcome = ca.fail("SMObjectsIncorrect")
-    assert outcome.reason == "CA_FAILED" and not outcome.verified
+    doc = _doc(cloned=True)
+    result, _ = _read(doc)  # the clone happily answers the key agreement ...
+    # ... but cannot speak with the keys DG14 implies: its next answer fails, the step fails, and
+    # the read goes on in a fresh session so the verdict can weigh the rest.
+    outcome = result.steps["chip_authentication"]
+    assert (outcome.passed, outcome.reason) == (False, "CA_FAILED")
+    assert result.stats.access_runs == 2
+    assert result.files["DG2"] == doc.app_files[dg_fid(2)]
 
 
 def test_explicit_curve_parameters_in_dg14() -> None:
-    chip = Chip(_doc(explicit=True))
-    chip.open()
-    ca, _ = _run_ca(chip)
-    assert chip.read(FID_COM) is not None
-    assert ca.confirm().verified
+    result, _ = _read(_doc(explicit=True))
+    assert result.steps["chip_authentication"].reason == "CA_VERIFIED"
 
 
 def test_refusal_is_reported() -> None:
-    chip = Chip(_doc())
-    chip.open()
-    ca = ChipAuthentication.from_dg14(parse_dg14(chip.read(dg_fid(14))))
+    ca = ChipAuthentication.from_dg14(parse_dg14(_doc().app_files[dg_fid(14)]))
     ca.start()
     with pytest.raises(CARefused) as info:
         ca.feed(ResponseAPDU.from_sw(0x6A80))
@@ -112,9 +102,7 @@ def test_refusal_is_reported() -> None:
 
 
 def test_protocol_is_never_guessed() -> None:
-    chip = Chip(_doc())
-    chip.open()
-    infos = parse_dg14(chip.read(dg_fid(14)))
+    infos = parse_dg14(_doc().app_files[dg_fid(14)])
     only_key = SecurityInfos(tuple(infos.chip_authentication_public_keys), infos.der)
     with pytest.raises(CAError, match="not guessed"):
         select_key(only_key)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.nfc.apdu import CommandAPDU, read_binary, read_binary_odd, select_file
-from gateway.nfc.sm import SMMACError, SMSession, SMSessionUnusable
+from gateway.nfc.protocol.secure_messaging import SMMACError, SMSession, SMSessionUnusable
 from gateway.nfc.status import ChipError, SMObjectsIncorrect
 
 H = bytes.fromhex
@@ -212,3 +212,63 @@ def test_aes_tampering_is_always_detected(data: bytes, bit: int):
     with pytest.raises(SMMACError):
         s.unwrap(bytes(bad))
     assert not s.trusted
+
+
+# --- what real chips do (quirks) and what hostile ones do ---------------------------------
+
+
+def _chip_response_without_do99(ssc: int, data: bytes, sw: bytes = b"\x90\x00") -> bytes:
+    """A chip that leaves DO'99 out: the MAC covers DO'87 only, the status is in the trailer alone."""
+    ssc_b = ssc.to_bytes(16, "big")
+    iv = _aes_ecb(KS_ENC_AES, ssc_b)
+    objs = _tlv(0x87, b"\x01" + _aes_cbc(KS_ENC_AES, iv, _pad16(data)))
+    objs += _tlv(0x8E, _cmac8(KS_MAC_AES, _pad16(ssc_b + objs)))
+    return objs + sw
+
+
+def test_a_response_without_do99_is_accepted_when_its_mac_verifies():
+    from gateway.nfc.protocol.secure_messaging import QUIRK_NO_DO99
+
+    s = SMSession("AES", KS_ENC_AES, KS_MAC_AES, bytes(16))
+    s.wrap(read_binary(0, 0x10))
+    r = s.unwrap(_chip_response_without_do99(2, b"\x61\x0e" + bytes(14)))
+    assert (r.data, r.sw) == (b"\x61\x0e" + bytes(14), 0x9000)
+    assert s.trusted and s.quirks == {QUIRK_NO_DO99}
+    s.wrap(read_binary(0x10, 0x10))  # and the session goes on: the SSC counted that answer
+    bad = bytearray(_chip_response_without_do99(4, bytes(16)))
+    bad[5] ^= 1  # the data is still MAC-protected
+    with pytest.raises(SMMACError):
+        s.unwrap(bytes(bad))
+
+
+def test_stripping_do99_from_a_protected_answer_breaks_its_mac():
+    s = SMSession("AES", KS_ENC_AES, KS_MAC_AES, bytes(16))
+    s.wrap(read_binary(0, 0x10))
+    with_do99 = _chip_response(2, bytes(16))
+    stripped = with_do99.replace(_tlv(0x99, b"\x90\x00"), b"", 1)  # the MAC was over DO'87 + DO'99
+    with pytest.raises(SMMACError):
+        s.unwrap(stripped)
+
+
+def test_an_unprotected_warning_with_data_ends_the_session_without_using_the_data():
+    from gateway.nfc.protocol.secure_messaging import UnprotectedStatus
+
+    s = SMSession("AES", KS_ENC_AES, KS_MAC_AES, bytes(16))
+    s.wrap(read_binary(0, 256))
+    with pytest.raises(UnprotectedStatus) as info:
+        s.unwrap(b"\x61\x0b" + b"tail of DG1" + b"\x62\x82")  # past the end, answered in the clear
+    assert info.value.sw == 0x6282 and info.value.carried_data
+    assert not s.trusted  # the session is over (access runs again), but nothing was accepted
+    with pytest.raises(SMSessionUnusable):
+        s.wrap(read_binary(0, 4))
+
+
+def test_a_response_shorter_than_a_status_word_leaves_the_session_untrusted():
+    for short in (b"", b"\x90"):
+        s = SMSession("AES", KS_ENC_AES, KS_MAC_AES, bytes(16))
+        s.wrap(read_binary(0, 4))
+        with pytest.raises(SMMACError):
+            s.unwrap(short)
+        assert not s.trusted
+        with pytest.raises(SMSessionUnusable):
+            s.wrap(read_binary(0, 4))

@@ -8,13 +8,15 @@ import pytest
 from simulators.chip.card import FixedValues, VirtualCard
 from simulators.chip.document import ChipDocument
 from tests.sim_card_terminal import H, Terminal
+from tests.vectors import APPENDIX_D, load
 
-MRZ_KEY = "L898902C<369080619406236"
-EF_COM = H("60145F0104303130365F36063034303030305C026175")
-RND_IC = H("4608F91988702212")
-K_IC = H("0B4F80323EB3191CB04970CB4052790B")
-EIFD_MIFD = H("72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2" "5F1448EEA8AD90A7")
-CHIP_RESPONSE = H("46B9342A41396CD7386BF5803104D7CEDC122B9132139BAF2EEDC94EE178534F2F2D235D074D7449")
+_D = load(APPENDIX_D)
+MRZ_KEY = _D.get("mrz.information")
+EF_COM = _D.bytes("files.ef_com")
+RND_IC = _D.bytes("chip.rnd_ic")
+K_IC = _D.bytes("chip.k_ic")
+EIFD_MIFD = _D.bytes("terminal.eifd") + _D.bytes("terminal.mifd")
+CHIP_RESPONSE = _D.bytes("chip.response")
 DG1 = bytes(range(256)) * 3
 
 
@@ -34,29 +36,18 @@ def _appendix_d_card() -> VirtualCard:
 
 def test_appendix_d_bac_and_secure_messaging_byte_for_byte():
     card = _appendix_d_card()
-    assert card.transmit(H("00A4040C07A0000002471001")) == H("9000")
-    assert card.transmit(H("0084000008")) == RND_IC + H("9000")
-    assert card.transmit(H("0082000028") + EIFD_MIFD + H("28")) == CHIP_RESPONSE + H("9000")
-    steps = [
-        ("0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800", "990290008E08FA855A5D4C50A8ED9000"),
-        ("0CB000000D9701048E08ED6705417E96BA5500", "8709019FF0EC34F9922651990290008E08AD55CC17140B2DED9000"),
-        (
-            "0CB000040D9701128E082EA28A70F3C7B53500",
-            "871901FB9235F4E4037F2327DCC8964F1F9B8C30F42C8E2FFF224A990290008E08C8B2787EAEA07D749000",
-        ),
-    ]
-    for command, expected in steps:
-        assert card.transmit(H(command)) == H(expected)
+    for command, expected in _D.transcript():
+        assert card.transmit(command) == expected
 
 
 def test_appendix_d_through_independent_terminal_reads_ef_com():
     card = _appendix_d_card()
     t = Terminal(card)
     assert t.select_app() == 0x9000
-    assert t.bac(MRZ_KEY, H("781723860C06C226"), H("0B795240CB7049B01C19B33E32804F0B")) == 0x9000
-    assert t.sm is not None and t.sm.ssc == 0x887022120C06C226
+    assert t.bac(MRZ_KEY, _D.bytes("terminal.rnd_ifd"), _D.bytes("terminal.k_ifd")) == 0x9000
+    assert t.sm is not None and t.sm.ssc == _D.int("session.ssc")
     masked = bytes(b & 0xFE for b in t.sm.ks_enc + t.sm.ks_mac)  # DES ignores the parity bits
-    expected = H("979EC13B1CBFE9DCD01AB0FED307EAE5" "F1CB1F1FB5ADF208806B89DC579DC1F8")
+    expected = _D.bytes("session.ks_enc") + _D.bytes("session.ks_mac")
     assert masked == bytes(b & 0xFE for b in expected)
     assert t.read_file(0x011E, chunk=4) == EF_COM
     assert t.read_file(0x0101) == DG1

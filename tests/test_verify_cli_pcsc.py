@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from verify_harness import document, trust_folder
 
 from simulators.chip.card import VirtualCard
 from simulators.chip.lds_builder import mrz_lines
 from simulators.chip.profile import load_profile
 from tests import pcsc_fixtures
+from tests.verify_support import document, trust_folder
 
 pcscd = pcsc_fixtures.pcscd
 vpcd_card = pcsc_fixtures.vpcd_card

@@ -11,7 +11,6 @@ from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from verify_harness import document, trust_folder
 
 from gateway.pki import TrustStore
 from gateway.verdict import CheckStatus
@@ -20,6 +19,7 @@ from simulators.chip.document import FID_SOD, dg_fid
 from simulators.chip.pki import Signer, TestPKI
 from simulators.chip.sod import ef_sod, lds_security_object
 from simulators.chip.tlv_build import tlv
+from tests.verify_support import document, trust_folder
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 

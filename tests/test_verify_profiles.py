@@ -1,34 +1,28 @@
 """The verdict for every simulator profile: the right overall status and the right failing check.
-Documents are read in-process through the reader-side protocol code (BAC/PACE, SM, AA, CA) where
-a clean read is possible; the two quirk profiles whose card misbehaves mid-read use the files
-directly with the access outcome a reader reports for them."""
+Every profile is verified through the real pipeline (`gateway.verify.read_and_verify`: ChipReader
+with chip and active authentication, then the checks) over an in-process virtual card; the rules of
+the verdict alone are tested on the documents' files."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import json
-from types import SimpleNamespace
 
 import pytest
-from verify_harness import document, evidence_from_files, read_document, trust_store
 
+from gateway.mrz import check
 from gateway.pki import TrustStore
 from gateway.verdict import CHECK_NAMES, CheckStatus, Status
+from gateway.verify import VerifyOptions
 from gateway.verify.reasons import MESSAGES
-from gateway.verify.verdict_builder import ChipEvidence, evidence_from_read_result, verify_document
-from simulators.chip.document import FID_SOD, dg_fid
+from gateway.verify.verdict_builder import verify_document
 from simulators.chip.lds_builder import build_document, mrz_lines
 from simulators.chip.pki import TestPKI
 from simulators.chip.profile import list_profiles, load_profile
+from tests.chip_read_helpers import put_back_when_pulled
 from tests.expected_verdicts import EXPECTED
-
-NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
-
-_FROM_FILES = {
-    "quirk-pulled-mid-dg2": ChipEvidence,  # card pulled once: the reader resumes; the data is complete
-    "quirk-wrong-mac-sod": ChipEvidence,  # persistent bad MAC on EF.SOD's last frame
-}
+from tests.verify_support import NOW, document, evidence_from_files, in_process_transport, trust_store, verify_profile
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +30,20 @@ def store() -> TrustStore:
     return trust_store()
 
 
-def _evidence(profile: str) -> ChipEvidence:
-    if profile in _FROM_FILES:
-        ev = evidence_from_files(document(profile))
-        ev.secure_messaging_intact = profile != "quirk-wrong-mac-sod"
-        return ev
-    return read_document(profile).evidence
+def _verdict(profile: str):
+    if profile == "quirk-pulled-mid-dg2":  # the card slips off once; the officer puts it back
+        transport = in_process_transport(profile)
+        put_back_when_pulled(lambda: not transport.connected, transport.insert)
+        from gateway.nfc.access_key import MRZKey
+        from gateway.verify import read_and_verify
+        from tests.verify_support import printed_mrz
+
+        result = read_and_verify(transport, MRZKey.from_mrz(printed_mrz(profile)), trust_store(),
+                                 VerifyOptions(now=NOW, today=NOW.date(), wait_for_card_s=5.0),
+                                 printed_mrz=printed_mrz(profile))
+        assert result.reading.recoveries == 1
+        return result.verdict
+    return verify_profile(profile).verdict
 
 
 def test_every_profile_is_covered() -> None:
@@ -51,7 +53,7 @@ def test_every_profile_is_covered() -> None:
 @pytest.mark.parametrize("profile", sorted(EXPECTED))
 def test_profile_verdict(profile: str, store: TrustStore) -> None:
     status, check_name, reason = EXPECTED[profile]
-    verdict = verify_document(_evidence(profile), store, now=NOW)
+    verdict = _verdict(profile)
     assert [c.name for c in verdict.checks] == list(CHECK_NAMES)
     assert verdict.status is status, [(c.name, c.status, c.reason) for c in verdict.checks]
     if check_name is None:
@@ -66,21 +68,25 @@ def test_profile_verdict(profile: str, store: TrustStore) -> None:
             else CheckStatus.FAILED
         assert check.status is wanted
         others = [c for c in verdict.checks if c.status is CheckStatus.FAILED and c.decisive and c is not check]
-        if profile not in ("fault-empty-sod",):
+        if profile == "fault-tampered-dg":  # DG1 was altered: it no longer matches the printed MRZ either
+            assert [(c.name, c.reason) for c in others] == [("mrz_matches_chip", "MRZ_MISMATCH")]
+        elif profile not in ("fault-empty-sod",):
             assert others == [], [(c.name, c.reason) for c in others]
     for c in verdict.checks:  # every message resolved from the table, in both languages
         assert c.message_en and c.message_de and c.message_en != c.reason
 
 
 def test_aa_and_ca_passed_on_the_full_featured_passport(store: TrustStore) -> None:
-    verdict = verify_document(read_document("td3-pace-bac-ca-aa").evidence, store, now=NOW)
+    verdict = verify_profile("td3-pace-bac-ca-aa").verdict
     assert verdict.get("active_authentication").reason == "AA_VERIFIED"
     assert verdict.get("chip_authentication").reason == "CA_VERIFIED"
-    assert verdict.get("chip_access").reason == "ACCESS_BAC"
+    assert verdict.get("chip_access").reason == "ACCESS_PACE"
+    bac = verify_profile("td3-pace-bac-ca-aa", options=VerifyOptions(now=NOW, today=NOW.date(), protocol="bac"))
+    assert bac.verdict.get("chip_access").reason == "ACCESS_BAC" and bac.verdict.status is Status.GENUINE
 
 
 def test_pace_access_is_reported(store: TrustStore) -> None:
-    verdict = verify_document(read_document("td1-eu-pace").evidence, store, now=NOW)
+    verdict = verify_profile("td1-eu-pace").verdict
     assert verdict.get("chip_access").reason == "ACCESS_PACE"
     assert verdict.get("active_authentication").reason == "AA_NOT_SUPPORTED"
     assert verdict.get("chip_authentication").reason == "CA_NOT_SUPPORTED"
@@ -108,6 +114,9 @@ def test_missing_inputs_make_it_inconclusive_never_genuine(store: TrustStore) ->
     assert verify_document(ev, None, now=NOW).get("certificate_chain").reason == "NO_TRUST_STORE"
     assert verify_document(ev, None, now=NOW).status is Status.INCONCLUSIVE
     assert verify_document(ev, TrustStore(), now=NOW).status is Status.INCONCLUSIVE
+    broken = dataclasses.replace(ev, secure_messaging_intact=False)
+    assert verify_document(broken, store, now=NOW).get("chip_access").reason == "SM_FAILURE"
+    assert verify_document(broken, store, now=NOW).status is not Status.GENUINE
     unknown_access = dataclasses.replace(ev, access=None)
     assert verify_document(unknown_access, store, now=NOW).get("chip_access").reason == "ACCESS_UNKNOWN"
     assert verify_document(unknown_access, store, now=NOW).status is Status.INCONCLUSIVE
@@ -143,15 +152,15 @@ def test_corrupt_sod_is_not_genuine(store: TrustStore) -> None:
 def test_printed_mrz_against_the_chip(store: TrustStore) -> None:
     ev = evidence_from_files(document("td3-bac"))
     lines = mrz_lines(load_profile("td3-bac"))
-    v = verify_document(ev, store, "\n".join(lines), now=NOW)
+    v = verify_document(ev, store, check(lines, today=NOW.date()), now=NOW)
     assert v.get("mrz_check_digits").reason == "MRZ_VALID"
     assert v.get("mrz_matches_chip").reason == "MRZ_MATCHES_CHIP" and v.status is Status.GENUINE
     other = mrz_lines(load_profile("td3-pace-bac-ca-aa"))  # a valid MRZ of another document
-    v = verify_document(ev, store, other, now=NOW)
+    v = verify_document(ev, store, check(other, today=NOW.date()), now=NOW)
     assert v.get("mrz_matches_chip").status is CheckStatus.FAILED and v.get("mrz_matches_chip").decisive
     assert v.status is Status.NOT_GENUINE
     misread = [lines[0], lines[1][:9] + ("1" if lines[1][9] != "1" else "2") + lines[1][10:]]
-    v = verify_document(ev, store, misread, now=NOW)
+    v = verify_document(ev, store, check(misread, today=NOW.date(), autocorrect=False), now=NOW)
     assert v.get("mrz_check_digits").status is CheckStatus.FAILED
     assert not v.get("mrz_matches_chip").decisive  # a misread page is not a forgery
     assert v.status is Status.GENUINE
@@ -176,22 +185,12 @@ def test_expired_signer_on_an_expired_document_is_not_decisive(store: TrustStore
 
 
 def test_json_shape_and_no_personal_data(store: TrustStore) -> None:
-    v = verify_document(read_document("fault-cloned-aa").evidence, store, now=NOW)
+    v = verify_profile("fault-cloned-aa", printed=False).verdict
     d = v.to_dict()
     assert d["verdict"] == "NOT_GENUINE" and [c["name"] for c in d["checks"]] == list(CHECK_NAMES)
     text = json.dumps(d)
     for secret in ("MUSTERMANN", "ERIKA", "C01X00T47", "640812"):
         assert secret not in text
-
-
-def test_read_result_adapter(store: TrustStore) -> None:
-    doc = document("td3-bac")
-    files = {f"DG{n}": doc.app_files[dg_fid(n)] for n in (1, 2, 11, 12)}
-    files["EF.SOD"] = doc.app_files[FID_SOD]
-    result = SimpleNamespace(files=files, access=SimpleNamespace(protocol="BAC", algorithm=None), steps={})
-    ev = evidence_from_read_result(result)
-    assert sorted(ev.data_groups) == [1, 2, 11, 12] and ev.sod == doc.app_files[FID_SOD]
-    assert verify_document(result, store, now=NOW).status is Status.GENUINE
 
 
 def test_every_reason_has_both_messages() -> None:

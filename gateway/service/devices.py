@@ -17,9 +17,12 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from .cancel import CancelToken
-from .chipdevice import PcscChipDevice
+
+if TYPE_CHECKING:
+    from .verification import ChipDevice
 from .errors import ErrorKind, ServiceError
 from .queueing import ReaderQueue
 
@@ -136,8 +139,10 @@ class DeviceRegistry:
                                f"device {device_id!r} has no chip reader driver")
         return name
 
-    def chip_device(self, device_id: str, cancel: CancelToken) -> PcscChipDevice:
+    def chip_device(self, device_id: str, cancel: CancelToken) -> ChipDevice:
         """The device as the verifier's ChipDevice for one operation (connected when it starts)."""
+        from .chipdevice import PcscChipDevice  # the driver loads with the first chip operation
+
         return PcscChipDevice(device_id, self.pcsc_name(device_id), cancel)
 
     def read_mrz(self, device_id: str) -> str:

@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.verify.events import AccessEstablished, CheckCompleted, DocumentDetected, DocumentLost, FileProgress
 from gateway.nfc.reading.quirks import Quirk
+from gateway.verify.events import AccessEstablished, CheckCompleted, DocumentDetected, DocumentLost, FileProgress
 from gateway.verify.result import AccessInfo, FaceImage, FileRead, ReadingStats, Timings, VerifyResult
 
 # --- request ------------------------------------------------------------------------------------------
@@ -83,8 +83,8 @@ __all__ = [
     "FileRead",
     "ProgressCallback",
     "ProgressEvent",
-    "Quirk",
     "Queued",
+    "Quirk",
     "ReadingStats",
     "Started",
     "Timings",
