@@ -206,7 +206,7 @@ def floor(clients: int, seconds: float) -> dict[str, float]:
 def chip(port_vpcd: int, rounds: int) -> dict[str, float] | None:
     from gateway.client import GatewayClient
     from gateway.service.cancel import CancelToken
-    from gateway.service.chip_engine import EngineChipBackend
+    from gateway.pki.store import TrustStore
     from gateway.service.chipdevice import PcscChipDevice
     from gateway.service.devices import slug
     from gateway.service.model import ChipAccessSpec, VerifyInput, ignore_progress
@@ -241,7 +241,7 @@ def chip(port_vpcd: int, rounds: int) -> dict[str, float] | None:
     mrz = "\n".join(mrz_lines(profile))
     figures: dict[str, float] = {}
     try:
-        verifier = DocumentVerifier(EngineChipBackend(trust))
+        verifier = DocumentVerifier(TrustStore.from_paths([trust]))
         request = VerifyInput(mrz=mrz, chip_access=ChipAccessSpec(mrz_text=mrz))
         local = []
         for _ in range(rounds):

@@ -24,10 +24,10 @@ import sys
 import time
 from dataclasses import dataclass
 
-from gateway.drivers.chip_runner import run_reader
 from gateway.drivers.pcsc import PcscConnection
 from gateway.nfc.access_key import MRZKey
-from gateway.nfc.reader import ChipReader, ReadOptions
+from gateway.nfc.reading import ChipReader, ReadOptions
+from gateway.verify.chip_session import drive
 from simulators.chip.card import CardFaults, VirtualCard
 from simulators.chip.lds_builder import build_document, mrz_lines
 from simulators.chip.link import LinkModel
@@ -74,7 +74,7 @@ def one_read(reader_name: str, key: MRZKey, slot: VpcdCard, link: LinkModel) -> 
         before = (slot.stats.apdus, slot.stats.bytes_to_card + slot.stats.bytes_from_card, slot.stats.modeled_link_s)
         reader = ChipReader(key, ReadOptions(files=FILES))
         started = time.perf_counter()
-        result = run_reader(reader, connection)
+        result = drive(reader, connection)
         wall = time.perf_counter() - started
     finally:
         connection.disconnect()
