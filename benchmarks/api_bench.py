@@ -205,8 +205,8 @@ def floor(clients: int, seconds: float) -> dict[str, float]:
 
 def chip(port_vpcd: int, rounds: int) -> dict[str, float] | None:
     from gateway.client import GatewayClient
-    from gateway.service.cancel import CancelToken
     from gateway.pki.store import TrustStore
+    from gateway.service.cancel import CancelToken
     from gateway.service.chipdevice import PcscChipDevice
     from gateway.service.devices import slug
     from gateway.service.model import ChipAccessSpec, VerifyInput, ignore_progress

@@ -10,6 +10,8 @@ from __future__ import annotations
 from gateway.crypto.cms import SignedData, SignerInfo
 from gateway.crypto.ec_params import ECDomain, match_named_curve
 from gateway.crypto.public_key import DHDomain, PublicKeyInfo, parse_spki_der
+from gateway.nfc.lds.card_access import parse_card_access
+from gateway.nfc.lds.card_security import CardSecurity, parse_card_security
 from gateway.nfc.lds.com import EFCom, parse_com
 from gateway.nfc.lds.dg1 import DG1, dg1_to_mrz_result, parse_dg1, split_mrz
 from gateway.nfc.lds.dg2 import DG2, ISO19794_5, ISO39794_5, BiometricHeader, FaceImage, parse_dg2
@@ -39,7 +41,6 @@ from gateway.nfc.lds.security_infos import (
     TerminalAuthenticationInfo,
     UnknownSecurityInfo,
     UnsupportedSecurityInfo,
-    parse_card_access,
     parse_security_infos_der,
 )
 from gateway.nfc.lds.sod import (
@@ -47,9 +48,7 @@ from gateway.nfc.lds.sod import (
     NO_CERTIFICATE,
     SOD,
     UNSIGNED,
-    CardSecurity,
     LDSSecurityObject,
-    parse_card_security,
     parse_lds_security_object,
     parse_sod,
 )

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.nfc.lds.card_access import parse_card_access
+from gateway.nfc.lds.card_security import parse_card_security
 from gateway.nfc.lds.com import parse_com
 from gateway.nfc.lds.dg1 import parse_dg1
 from gateway.nfc.lds.dg2 import parse_dg2
@@ -19,8 +21,7 @@ from gateway.nfc.lds.dg14 import parse_dg14
 from gateway.nfc.lds.dg15 import parse_dg15
 from gateway.nfc.lds.errors import LDSError, guard, outer_object
 from gateway.nfc.lds.files import LDSFile, lookup
-from gateway.nfc.lds.security_infos import parse_card_access
-from gateway.nfc.lds.sod import parse_card_security, parse_sod
+from gateway.nfc.lds.sod import parse_sod
 from gateway.nfc.tlv import TLVError, read_length, read_tag
 
 # Enough for any LDS outer header: tag of up to 2 bytes + length of up to 1 + 3 bytes.

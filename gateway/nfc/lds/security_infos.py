@@ -267,11 +267,3 @@ def _parse(der: bytes, what: str) -> SecurityInfos:
         except (ValueError, TypeError, TLVError) as exc:
             raise LDSError(f"{what}: entry {index} is malformed ({type(exc).__name__})") from None
     return SecurityInfos(tuple(infos), der[: outer.end])
-
-
-@guard("EF.CardAccess")
-def parse_card_access(data: bytes) -> SecurityInfos:
-    """EF.CardAccess: a bare SecurityInfos SET. Zero padding after it is tolerated (files are often
-    read to their allocated size)."""
-    outer = outer_object(data, 0x31, "EF.CardAccess", allow_trailing=True)
-    return _parse(bytes(data[: outer.end]), "EF.CardAccess")

@@ -13,7 +13,6 @@ from gateway.crypto import oids
 from gateway.crypto.cms import SignedData, SignerInfo, parse_signed_data
 from gateway.nfc.lds import asn1
 from gateway.nfc.lds.errors import LDSError, guard, outer_object
-from gateway.nfc.lds.security_infos import SecurityInfos, parse_security_infos_der
 
 UNSIGNED = "UNSIGNED"
 EMPTY = "EMPTY"
@@ -115,28 +114,3 @@ def parse_sod(data: bytes) -> SOD:
     if not sd.certificates:
         problems.append(NO_CERTIFICATE)
     return SOD(sd, so, tuple(problems))
-
-
-@dataclass(frozen=True, slots=True)
-class CardSecurity:
-    signed_data: SignedData
-    security_infos: SecurityInfos | None
-    problems: tuple[str, ...]
-
-
-@guard("EF.CardSecurity")
-def parse_card_security(data: bytes) -> CardSecurity:
-    """EF.CardSecurity: a bare ContentInfo whose eContent (id-SecurityObject) is SecurityInfos."""
-    outer = outer_object(data, 0x30, "EF.CardSecurity", allow_trailing=True)
-    sd = parse_signed_data(bytes(data[: outer.end]), "EF.CardSecurity")
-    if sd.content_type != oids.ID_SECURITY_OBJECT:
-        raise LDSError(f"EF.CardSecurity: eContentType {sd.content_type} is not id-SecurityObject")
-    problems = [UNSIGNED] if not sd.signer_infos else []
-    infos = None
-    if sd.econtent is None:
-        problems.append(EMPTY)
-    else:
-        infos = parse_security_infos_der(sd.econtent, "EF.CardSecurity")
-    if not sd.certificates:
-        problems.append(NO_CERTIFICATE)
-    return CardSecurity(sd, infos, tuple(problems))

@@ -24,8 +24,6 @@ from gateway.nfc.apdu import CommandAPDU, ResponseAPDU
 from gateway.nfc.randomness import SYSTEM_RANDOM, RandomSource
 
 if TYPE_CHECKING:
-    from gateway.nfc.reading.result import AccessInfo
-
     from .secure_messaging import SMSession
 
 
@@ -47,7 +45,7 @@ class StepContext:
     """What a factory may look at to build its step."""
 
     files: Mapping[str, bytes]  # raw bytes of every file read so far, by name ("DG14", "DG15", ...)
-    access: AccessInfo | None
+    access: Any  # the read's gateway.nfc.reading.AccessInfo (protocols sit below the reader: no import)
     pace: Any = None  # the finished gateway.nfc.protocol.pace.PACE object (PACE-CAM needs it), else None
     random: RandomSource = SYSTEM_RANDOM
 

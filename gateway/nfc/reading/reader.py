@@ -51,12 +51,12 @@ from gateway.crypto.errors import CryptoError
 from gateway.nfc import apdu as apdus
 from gateway.nfc.access_key import AccessKey, CANKey, MRZKey
 from gateway.nfc.apdu import APDUError, CommandAPDU, ResponseAPDU
+from gateway.nfc.lds.card_access import parse_card_access
 from gateway.nfc.lds.com import parse_com
 from gateway.nfc.lds.dispatch import LDSNeedMoreData
 from gateway.nfc.lds.dispatch import total_length as lds_total_length
 from gateway.nfc.lds.errors import LDSError
 from gateway.nfc.lds.files import LDSFile
-from gateway.nfc.lds.security_infos import parse_card_access
 from gateway.nfc.protocol.bac import BAC, BACError, derive_basic_keys
 from gateway.nfc.protocol.pace import PACE, PACEError, PACETokenError, choose_pace_info
 from gateway.nfc.protocol.secure_messaging import SMError, SMSession
