@@ -16,6 +16,10 @@ EXPECTED: dict[str, tuple[Status, str | None, str | None]] = {
     "td1-multi-paceinfo": (Status.GENUINE, None, None),
     "td1-long-document-number": (Status.GENUINE, None, None),
     "quirk-legacy-lds-oid": (Status.GENUINE, None, None),
+    "quirk-sm-no-do99": (Status.GENUINE, None, None),
+    "quirk-read-past-end": (Status.GENUINE, None, None),
+    "quirk-dg2-unwrapped": (Status.GENUINE, None, None),
+    "quirk-com-malformed": (Status.GENUINE, None, None),
     "quirk-slow-card": (Status.GENUINE, None, None),
     "quirk-pulled-mid-dg2": (Status.GENUINE, None, None),
     "quirk-wrong-mac-sod": (Status.INCONCLUSIVE, "chip_access", "SM_FAILURE"),
@@ -29,4 +33,12 @@ EXPECTED: dict[str, tuple[Status, str | None, str | None]] = {
     "fault-empty-sod": (Status.NOT_GENUINE, "sod_signature", "SOD_EMPTY"),
     "fault-empty-sod-signed": (Status.NOT_GENUINE, "data_group_hashes", "SOD_EMPTY"),
     "fault-unsigned-sod": (Status.NOT_GENUINE, "sod_signature", "SOD_UNSIGNED"),
+}
+
+# profile -> the chip quirk a read must name (gateway.nfc.reading.quirks), tolerated without changing the verdict.
+EXPECTED_QUIRKS: dict[str, str] = {
+    "quirk-sm-no-do99": "SM_STATUS_ONLY_IN_TRAILER",
+    "quirk-read-past-end": "READ_PAST_END_UNPROTECTED",
+    "quirk-dg2-unwrapped": "DG2_TEMPLATE_NOT_WRAPPED",
+    "quirk-com-malformed": "EF_COM_MALFORMED",
 }

@@ -1,10 +1,15 @@
 """Every simulator profile verified through the daemon, end to end: gRPC over TCP -> daemon -> PC/SC
 driver -> pcscd -> vpcd -> virtual chip, with the simulator PKI's trust store. Each profile must give
-the documented verdict and, where it is not GENUINE, the right check with the right reason."""
+the documented verdict and, where it is not GENUINE, the right check with the right reason — and
+`gateway chip read` on the same card must give exactly the same checks (one pipeline, two callers)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -15,10 +20,12 @@ from simulators.chip.profile import list_profiles
 from simulators.pcscd import wait_card_state
 from tests.api_chip_support import PORT, device_id, engine_verifier, profile_card, wait_document
 from tests.api_support import DaemonThread
-from tests.expected_verdicts import EXPECTED
+from tests.expected_verdicts import EXPECTED, EXPECTED_QUIRKS
 from tests.pcsc_fixtures import pcscd, vpcd_card  # noqa: F401
+from tests.verify_support import trust_folder
 
 pytestmark = pytest.mark.pcsc
+GATEWAY = str(Path(sys.executable).with_name("gateway"))
 
 
 
@@ -71,3 +78,25 @@ def test_profile_verdict_through_the_daemon(name, vpcd_card, client, pcscd):  # 
         assert result.reading.recoveries >= 1
     if access.get("can"):
         assert result.access.password == "CAN"
+
+    # The CLI on the same card (a fresh one: the same profile, its one-shot faults armed again).
+    slot.slot.card = profile_card(name).card
+    done.clear()
+    if name == "quirk-pulled-mid-dg2":
+        threading.Thread(target=_put_back_when_pulled, args=(slot, done), daemon=True).start()
+    key = ["--can", pc.can] if access.get("can") else []
+    try:
+        cli = subprocess.run([GATEWAY, "chip", "read", "--reader", slot.reader, "--mrz", "\n".join(pc.mrz), *key,
+                              "--trust", str(trust_folder()), "--wait", "10", "--json"],
+                             capture_output=True, text=True, timeout=90, check=False)
+    finally:
+        done.set()
+    assert cli.returncode in (0, 6), cli.stderr
+    report = json.loads(cli.stdout)
+    assert report["verdict"] == result.verdict.status.value
+    assert [(c["name"], c["status"], c["reason"], c["decisive"]) for c in report["checks"]] == [
+        (c.name, c.status.value, c.reason, c.decisive) for c in result.verdict.checks]
+    assert [q["code"] for q in report["quirks"]] == [q.code for q in result.quirks]
+    if name in EXPECTED_QUIRKS:  # the quirk is named, in both languages, and changed nothing
+        quirk = next(q for q in report["quirks"] if q["code"] == EXPECTED_QUIRKS[name])
+        assert quirk["message"]["en"] and quirk["message"]["de"]

@@ -63,3 +63,6 @@ def test_profile_is_served_completely(name):
                 t.read_file(fid, chunk)
             continue
         assert t.read_file(fid, chunk) == doc.app_files[fid]
+        if faults.read_past_end_unprotected:  # its tail came in plain and ended SM: access again
+            t.sm = None
+            assert t.select_app() == 0x9000 and t.bac(doc.mrz_key) == 0x9000

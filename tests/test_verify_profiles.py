@@ -21,7 +21,7 @@ from simulators.chip.lds_builder import build_document, mrz_lines
 from simulators.chip.pki import TestPKI
 from simulators.chip.profile import list_profiles, load_profile
 from tests.chip_read_helpers import put_back_when_pulled
-from tests.expected_verdicts import EXPECTED
+from tests.expected_verdicts import EXPECTED, EXPECTED_QUIRKS
 from tests.verify_support import NOW, document, evidence_from_files, in_process_transport, trust_store, verify_profile
 
 
@@ -74,6 +74,15 @@ def test_profile_verdict(profile: str, store: TrustStore) -> None:
             assert others == [], [(c.name, c.reason) for c in others]
     for c in verdict.checks:  # every message resolved from the table, in both languages
         assert c.message_en and c.message_de and c.message_en != c.reason
+
+
+@pytest.mark.parametrize("profile", sorted(EXPECTED_QUIRKS))
+def test_quirk_profiles_are_read_and_the_quirk_is_named(profile: str) -> None:
+    result = verify_profile(profile)
+    assert result.verdict.status is Status.GENUINE
+    assert [q.code for q in result.quirks] == [EXPECTED_QUIRKS[profile]]
+    # Each quirk only on its own card: the plain profiles read without any.
+    assert verify_profile("td3-bac").quirks == []
 
 
 def test_aa_and_ca_passed_on_the_full_featured_passport(store: TrustStore) -> None:

@@ -38,10 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "trusted, 7 other chip error, 8 timeout.",
     )
     read.add_argument("--reader", metavar="NAME", help="PC/SC reader (default: the first reader holding a card)")
-    key = read.add_argument_group("access key (one of)")
-    key.add_argument("--mrz", metavar="TEXT", help="the printed MRZ, lines joined by newlines or concatenated; "
-                     "also compared with the chip's DG1")
-    key.add_argument("--can", metavar="DIGITS", help="the 6-digit card access number (PACE only)")
+    key = read.add_argument_group("access key: --mrz, --can, or --doc-number with --birth and --expiry")
+    key.add_argument("--mrz", metavar="TEXT", help="the printed MRZ, lines joined by newlines or concatenated: "
+                     "the access key (unless --can is given) and compared with the chip's DG1")
+    key.add_argument("--can", metavar="DIGITS", help="the 6-digit card access number (PACE only); may go with --mrz")
     key.add_argument("--doc-number", metavar="NUMBER", help="document number as in the MRZ")
     key.add_argument("--birth", metavar="YYMMDD", help="date of birth")
     key.add_argument("--expiry", metavar="YYMMDD", help="date of expiry")
@@ -83,13 +83,21 @@ def _access_key(args: argparse.Namespace) -> Any:
     from gateway.nfc.access_key import CANKey, MRZKey
 
     triple = (args.doc_number, args.birth, args.expiry)
-    given = [name for name, on in (("--mrz", args.mrz), ("--can", args.can), ("--doc-number", any(triple))) if on]
+    given = [name for name, on in (("--mrz", args.mrz and not args.can), ("--can", args.can),
+                                   ("--doc-number", any(triple))) if on]
     if len(given) != 1:
         raise ValueError("give exactly one access key: --mrz, --can, or --doc-number with --birth and --expiry")
     if args.mrz:
-        return MRZKey.from_mrz(_mrz_text(args))
+        from gateway.mrz import MRZError, check
+
+        try:
+            check(_mrz_text(args))
+        except MRZError as exc:
+            raise ValueError(f"--mrz: {exc}") from None
     if args.can:
         return CANKey(args.can)
+    if args.mrz:
+        return MRZKey.from_mrz(_mrz_text(args))
     if not all(triple):
         raise ValueError("--doc-number needs --birth and --expiry (YYMMDD)")
     return MRZKey(args.doc_number, args.birth, args.expiry)

@@ -78,14 +78,16 @@ class SecureChannel:
                 raise CardError(SW_SM_OBJECTS_INCORRECT, "bad DO97")
         return Command(cmd.cla & ~0x0C & 0xFF, cmd.ins, cmd.p1, cmd.p2, data, ne, cmd.extended)
 
-    def wrap(self, ins: int, data: bytes, sw: int, *, corrupt_mac: bool = False) -> bytes:
-        """Protect a response: DO'87 (or DO'85 for odd INS) + DO'99 + DO'8E, then the plain SW."""
+    def wrap(self, ins: int, data: bytes, sw: int, *, corrupt_mac: bool = False, omit_do99: bool = False) -> bytes:
+        """Protect a response: DO'87 (or DO'85 for odd INS) + DO'99 + DO'8E, then the plain SW.
+        `omit_do99`: leave the status object out (a quirk of some chips); the MAC covers the rest."""
         self.ssc += 1
         objects = b""
         if data:
             enc = self.suite.encrypt(self.ks_enc, pad(data, self.suite.block), self._iv())
             objects += tlv(0x85, enc) if ins & 1 else tlv(0x87, b"\x01" + enc)
-        objects += tlv(0x99, sw.to_bytes(2, "big"))
+        if not omit_do99:
+            objects += tlv(0x99, sw.to_bytes(2, "big"))
         mac = self.suite.sm_mac(self.ks_mac, self._ssc_bytes() + objects)
         if corrupt_mac:
             mac = bytes([mac[0] ^ 0x01]) + mac[1:]

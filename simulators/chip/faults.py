@@ -40,3 +40,9 @@ class CardFaults:
     wrong_mac_on_last_response: bool = False
     wrong_mac_fid: int | None = None
     wrong_mac_once: bool = False
+    # Quirks of real chips (not faults: nothing a reader may trust is affected):
+    # protected responses without DO'99 (the status only in the trailer; the MAC covers the rest).
+    sm_omit_do99: bool = False
+    # A protected READ BINARY past the end of the file is answered in plain (the tail and 6282,
+    # unprotected), which ends the secure-messaging session.
+    read_past_end_unprotected: bool = False

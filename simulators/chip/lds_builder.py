@@ -102,7 +102,8 @@ def build_document(profile: Profile, pki: TestPKI | None = None) -> ChipDocument
             files[1] = lds_files.dg1(facts.dg1_text)
         elif n == 2:
             image, w, h = face_image(profile.face_format, max(1000, profile.dg2_size - 120), _face_seed(facts) % 997)
-            files[2] = lds_files.dg2(lds_files.facial_record(image, profile.face_format, w, h, facts.sex))
+            files[2] = lds_files.dg2(lds_files.facial_record(image, profile.face_format, w, h, facts.sex),
+                                     wrapped=profile.dg2_wrapped)
         elif n == 11:
             files[11] = lds_files.dg11(profile.dg11)
         elif n == 12:
@@ -148,7 +149,8 @@ def build_document(profile: Profile, pki: TestPKI | None = None) -> ChipDocument
             raise ProfileError(f"profile {profile.name}: cloned_ca needs chip authentication")
         card_ca_key = derive_ec_key(_key_label(pki, facts, "ca-clone"), profile.ca_curve)
 
-    app_files = {FID_COM: lds_files.ef_com(dgs, profile.lds_version, profile.unicode_version), FID_SOD: sod}
+    app_files = {FID_COM: lds_files.ef_com(dgs, profile.lds_version, profile.unicode_version,
+                                           profile.ef_com_tag_list), FID_SOD: sod}
     app_files.update({dg_fid(n): data for n, data in files.items()})
     pace = [PaceParams(security_infos.pace_oid(p.protocol), security_infos.parameter_id(p.parameter_id))
             for p in profile.pace]

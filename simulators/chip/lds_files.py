@@ -35,9 +35,13 @@ FORMAT_OWNER_ISO_SC37 = 0x0101
 FORMAT_TYPE_FACE = 0x0008
 
 
-def ef_com(data_groups: list[int], lds_version: str = "0107", unicode_version: str = "040000") -> bytes:
-    """60 { 5F01 LDS version 'aabb', 5F36 Unicode 'aabbcc', 5C list of DG tags }."""
+def ef_com(data_groups: list[int], lds_version: str = "0107", unicode_version: str = "040000",
+           tag_list: str = "binary") -> bytes:
+    """60 { 5F01 LDS version 'aabb', 5F36 Unicode 'aabbcc', 5C list of DG tags }. `tag_list`
+    "ascii-hex" writes the tags as hex text, as some issuers' personalisation does (a quirk)."""
     tags = b"".join(bytes([DG_TAGS[n]]) for n in sorted(data_groups))
+    if tag_list == "ascii-hex":
+        tags = tags.hex().upper().encode("ascii")
     return tlv_seq(TAG_COM, tlv(0x5F01, lds_version.encode()), tlv(0x5F36, unicode_version.encode()),
                    tlv(0x5C, tags))
 
@@ -67,8 +71,9 @@ def facial_record(image: bytes, image_format: str, width: int, height: int, sex:
     return header + facial_info + image_info + image
 
 
-def dg2(record: bytes) -> bytes:
-    """75 { 7F61 { 02 count=1, 7F60 { A1 biometric header template, 5F2E facial record } } }."""
+def dg2(record: bytes, wrapped: bool = True) -> bytes:
+    """75 { 7F61 { 02 count=1, 7F60 { A1 biometric header template, 5F2E facial record } } }; without
+    the '75' when `wrapped` is False (a quirk some chips have)."""
     header = tlv_seq(
         0xA1,
         tlv(0x80, b"\x01\x01"),  # ICAO header version 1.1
@@ -77,7 +82,8 @@ def dg2(record: bytes) -> bytes:
         tlv(0x88, FORMAT_TYPE_FACE.to_bytes(2, "big")),
     )
     bit = tlv_seq(0x7F60, header, tlv(0x5F2E, record))
-    return tlv_seq(DG_TAGS[2], tlv_seq(0x7F61, tlv(0x02, b"\x01"), bit))
+    group = tlv_seq(0x7F61, tlv(0x02, b"\x01"), bit)
+    return tlv_seq(DG_TAGS[2], group) if wrapped else group
 
 
 def _text(value: object) -> bytes:

@@ -12,7 +12,7 @@ TOML layout (all tables optional except [mrz]):
     [access]  bac = true, can = "123456", pace = [{protocol = "ecdh-gm-aes-128", parameter_id = 13}]
     [chip]    face_format, dg2_size, active_authentication ("none"|"rsa"|"ecdsa"), aa_rsa_bits,
               aa_curve, chip_authentication (bool), ca_protocol, ca_curve, ca_key_id, explicit_ec_parameters,
-              data_groups,
+              data_groups, dg2_wrapped (bool), ef_com_tag_list ("binary"|"ascii-hex"),
               signer_algorithm, dg_hash, sod_content_type, lds_version, unicode_version, sod_version
     [dg11], [dg12]  field = value (see lds_files.DG11_FIELDS / DG12_FIELDS)
     [faults]  tampered_dg, bad_signature, expired_ds, revoked_ds, unknown_csca, cloned_aa, cloned_ca,
@@ -105,6 +105,9 @@ class Profile:
     ca_curve: str = "brainpoolP256r1"
     ca_key_id: int | None = None
     explicit_ec_parameters: bool = False  # DG14/DG15 EC keys with spelled-out curves, as many real chips
+    # Real-world quirks of the files (not faults: the document stays genuine):
+    dg2_wrapped: bool = True  # False: DG2 holds the 7F61 template without its '75' tag
+    ef_com_tag_list: str = "binary"  # "ascii-hex": EF.COM's 5C lists the tags as hex text ("6175...")
     data_groups: list[int] | None = None  # None: 1, 2, 11/12 when given, 14/15 when CA/AA
     signer_algorithm: str | None = None  # None: the PKI's default
     dg_hash: str = "sha256"
@@ -126,7 +129,8 @@ _MRZ_FIELDS = {"format", "document_code", "issuing_state", "document_number", "p
                "optional_data_2"}
 _CHIP = {"face_format", "dg2_size", "active_authentication", "aa_rsa_bits", "aa_curve", "chip_authentication",
          "ca_protocol", "ca_curve", "ca_key_id", "data_groups", "signer_algorithm", "dg_hash",
-         "sod_content_type", "lds_version", "unicode_version", "sod_version", "explicit_ec_parameters"}
+         "sod_content_type", "lds_version", "unicode_version", "sod_version", "explicit_ec_parameters",
+         "dg2_wrapped", "ef_com_tag_list"}
 
 
 def _check_keys(where: str, got: dict, allowed: set[str]) -> None:
@@ -184,6 +188,8 @@ def _validate(profile: Profile) -> None:
         raise ProfileError(f"{where}: sod_version must be 0 or 1")
     if profile.dg_hash not in ("sha1", "sha224", "sha256", "sha384", "sha512"):
         raise ProfileError(f"{where}: dg_hash must be sha1, sha224, sha256, sha384 or sha512")
+    if profile.ef_com_tag_list not in ("binary", "ascii-hex"):
+        raise ProfileError(f"{where}: ef_com_tag_list must be binary or ascii-hex")
     if not 1000 <= profile.dg2_size <= 200_000:
         raise ProfileError(f"{where}: dg2_size must be between 1000 and 200000 bytes")
 

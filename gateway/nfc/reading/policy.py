@@ -128,6 +128,8 @@ def decide(answer: Answer, asked: Asked) -> Action:
     if answer.unprotected and status in (Status.END_OF_FILE, Status.LENGTH_REFUSED):
         # A plain answer past the end of the file: nothing of it is trusted, the chip left SM.
         return Action.REREAD_EXACT
+    if answer.unprotected and answer.has_data:
+        return Action.FAIL  # data that was not MAC'd is never taken (secure messaging refuses it first)
     action = _lookup(status, asked.via, answer.has_data)
     if action is Action.SHRINK and status in (Status.OK, Status.END_OF_FILE) and asked.at_start:
         return Action.EMPTY_FILE if asked.probed_empty else Action.PROBE_ONE_BYTE

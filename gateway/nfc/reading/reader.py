@@ -602,12 +602,20 @@ class ChipReader:
         self._current = None
 
     def _listed_groups(self) -> set[int] | None:
+        """The data groups EF.COM lists, or None (try every requested file) when it cannot say: EF.COM
+        is not signed, so a malformed one is a quirk to report, never a reason to skip a file."""
         try:
-            return set(parse_com(self._done["EF.COM"]).data_groups)
+            com = parse_com(self._done["EF.COM"])
         except LDSError as exc:
             self._quirks.add(quirks.EF_COM_MALFORMED)
             self._warnings.append(f"EF.COM cannot be parsed ({exc}); every requested file is tried")
             return None
+        if com.unknown_tags:
+            self._quirks.add(quirks.EF_COM_MALFORMED)
+            self._warnings.append(f"EF.COM lists {len(com.unknown_tags)} tag(s) that are no data group; "
+                                  "every requested file is tried")
+            return None
+        return set(com.data_groups)
 
     def _read_listed(self, f: LDSFile, listed: set[int] | None, explicit: set[str]) -> _Gen:
         if f.name in self._done or f.name in self._absent or f.name in self._denied:
