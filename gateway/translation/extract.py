@@ -27,6 +27,12 @@ from .source import SourceBook, load_source
 PROJECT = "clearing-gateway phrasebook"
 # A fixed header date keeps the templates byte-stable, so "is the template current?" is a plain compare.
 TEMPLATE_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+HEADER = """\
+# {what} of the clearing desk's interview phrasebook ({domain}).
+# Source: gateway/translation/phrasebook.toml (German). msgctxt = phrase id, msgid = German source.
+# Review state: "#, fuzzy" = machine-drafted, not reviewed;
+# "# reviewed-by: NAME" without the fuzzy flag = reviewed by a native speaker (docs/translations.md).
+#"""
 
 
 def _comment(entry: SourceEntry, book: SourceBook) -> list[str]:
@@ -51,7 +57,8 @@ def _comment(entry: SourceEntry, book: SourceBook) -> list[str]:
 
 def template(book: SourceBook, domain: str) -> Catalog:
     catalog = Catalog(domain=domain, project=PROJECT, version="1", locale=None, creation_date=TEMPLATE_DATE,
-                      revision_date=TEMPLATE_DATE, charset="utf-8", fuzzy=False)
+                      revision_date=TEMPLATE_DATE, charset="utf-8", fuzzy=False,
+                      header_comment=HEADER.format(what="Template", domain=domain))
     for entry in book.domain(domain):
         flags = ("python-brace-format",) if entry.placeholders else ()
         catalog.add(entry.text, "", auto_comments=_comment(entry, book), flags=flags, context=entry.id)
@@ -96,7 +103,9 @@ def update(locale_dir: Path = LOCALE_DIR) -> list[Path]:
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 catalog = Catalog(locale=code, domain=domain, project=PROJECT, version="1",
-                                  creation_date=TEMPLATE_DATE, fuzzy=False)
+                                  creation_date=TEMPLATE_DATE, fuzzy=False,
+                                  header_comment=HEADER.format(what=f"{LANGUAGES[code].english_name} catalogue",
+                                                               domain=domain))
             catalog.update(tmpl, update_header_comment=False)
             catalog.revision_date = TEMPLATE_DATE
             target.write_bytes(render(catalog, include_previous=True))
