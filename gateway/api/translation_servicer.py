@@ -9,6 +9,7 @@ and duration - never a phrase argument, a free text or its translation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -17,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
+from gateway._proto.v1 import translation_pb2 as pb
+from gateway._proto.v1 import translation_pb2_grpc
 from gateway.service.devices import DeviceRegistry, Health
 from gateway.service.errors import ErrorKind, ServiceError
 from gateway.service.translation import TranslationDesk
@@ -27,9 +30,6 @@ from gateway.translation.speech import AudioFormat
 
 from . import protos as _protos  # noqa: F401  (generates gateway._proto when needed)
 from .status import abort, grpc_code
-
-from gateway._proto.v1 import translation_pb2 as pb  # noqa: E402, I001
-from gateway._proto.v1 import translation_pb2_grpc  # noqa: E402
 
 log = logging.getLogger("gateway.api.translation")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["TranslationService"].full_name
@@ -94,10 +94,8 @@ class TranslationServicer(translation_pb2_grpc.TranslationServiceServicer):
         self.desk.on_device_state = report
 
     def _apply_state(self, device_id: str, attached: bool, health: Health, info: dict) -> None:
-        try:
+        with contextlib.suppress(ServiceError):  # a device the registry does not list
             self.registry.device_state(device_id, attached, health, **info)
-        except ServiceError:  # a device the registry does not list (not configured as a device)
-            pass
 
     def probe_devices(self, loop: asyncio.AbstractEventLoop) -> None:
         for device_id in self.desk.device_ids():

@@ -117,7 +117,8 @@ class DeviceRegistry:
         for c in configured:
             self._add(c.id, c.pcsc_reader, DeviceSnapshot(
                 id=c.id, display_name=c.display_name or c.pcsc_reader or c.id, kind=c.kind,
-                capabilities=c.capabilities, driver="pcsc" if c.pcsc_reader else ("translator" if c.address else "none"),
+                capabilities=c.capabilities,
+                driver="pcsc" if c.pcsc_reader else ("translator" if c.address else "none"),
                 attached=False, health=Health("UNAVAILABLE", "NOT_ATTACHED", "The device is not attached."),
                 vendor=c.vendor, model=c.model, languages=c.languages))
 

@@ -161,7 +161,8 @@ class TranslationDesk:
         return book
 
     @classmethod
-    def start(cls, settings: TranslationSettings | None = None, devices: tuple[DeviceConfig, ...] = ()) -> TranslationDesk:
+    def start(cls, settings: TranslationSettings | None = None,
+              devices: tuple[DeviceConfig, ...] = ()) -> TranslationDesk:
         """Everything checked up front: catalogues, espeak-ng with a voice per language, the sheet's fonts.
 
         Raises TranslationSetupError with one line saying what is missing. Opus is optional: without
@@ -334,7 +335,8 @@ class TranslationDesk:
                        device_id=device_id[:200])
         return device
 
-    def _report(self, device: _TranslationDevice, attached: bool, state: str, reason: str = "", message: str = "") -> None:
+    def _report(self, device: _TranslationDevice, attached: bool, state: str, reason: str = "",
+                message: str = "") -> None:
         if self.on_device_state is None:
             return
         info: dict = {}
@@ -395,7 +397,9 @@ class TranslationDesk:
                            limit=str(hello.max_chars), length=str(len(text)))
             answer = link.translate(text, src, dst)
         except TranslatorRefused as exc:
-            self._report(device, True, "DEGRADED" if exc.code == "BUSY" else "OK", exc.code if exc.code == "BUSY" else "")
+            busy = exc.code == "BUSY"
+            self._report(device, True, "DEGRADED" if busy else "OK", "DEVICE_BUSY" if busy else "",
+                         "The device is busy." if busy else "")
             raise self._refusal(did, exc) from None
         except TranslatorTimeout as exc:
             self._report(device, False, "UNAVAILABLE", "DEVICE_NOT_RESPONDING", "The device does not answer.")

@@ -38,10 +38,7 @@ _DEJAVU = ("DejaVuSans", DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.tt
 
 
 def font_set(script: str) -> FontSet:
-    if script == "Arab":
-        fs = FontSet(*_NASKH, *_SANS)
-    else:
-        fs = FontSet(*_SANS, *_DEJAVU)
+    fs = FontSet(*_NASKH, *_SANS) if script == "Arab" else FontSet(*_SANS, *_DEJAVU)
     missing = [p for p in fs.files() if not p.exists()]
     if missing:
         package = "fonts-noto-core" if "noto" in str(missing[0]) else "fonts-dejavu-core"

@@ -152,9 +152,11 @@ class Phrasebook:
             if state is ReviewState.MISSING:
                 continue
             text = entry.text if code == SOURCE_LANGUAGE else self.catalogues[code].translations[phrase_id].text
+            german = entry.text
             if values is not None or entry.placeholders:
                 text = fill(text, values or {})
-            return Resolved(phrase_id, text, requested, code, state, requested_state, entry.text)
+                german = fill(german, values or {})
+            return Resolved(phrase_id, text, requested, code, state, requested_state, german)
         raise AssertionError("German source is never missing")  # pragma: no cover
 
     def phrase(self, phrase_id: str, language: str, values: Mapping[str, str] | None = None) -> Phrase:

@@ -27,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mute-after", type=int, metavar="N", help="stop answering after N answered requests")
     p.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
     p.add_argument("--cloud", action="store_true",
-                   help="a device that translates online (says offline=false): the gateway must refuse it personal data")
+                   help="a device that translates online (says offline=false): "
+                   "the gateway must refuse it personal data")
     p.add_argument("--languages", default=",".join(LANGUAGES), help="comma-separated language codes offered")
     p.set_defaults(handler=run_translator)
 

@@ -41,7 +41,8 @@ SENTENCES: list[dict[str, str]] = [
 ]
 
 WORDS: list[dict[str, str]] = [
-    {"de": "ja", "en": "yes", "bg": "да", "ro": "da", "pl": "tak", "hu": "igen", "tr": "evet", "uk": "так", "ar": "نعم"},
+    {"de": "ja", "en": "yes", "bg": "да", "ro": "da", "pl": "tak", "hu": "igen", "tr": "evet", "uk": "так",
+     "ar": "نعم"},
     {"de": "nein", "en": "no", "bg": "не", "ro": "nu", "pl": "nie", "hu": "nem", "tr": "hayır", "uk": "ні", "ar": "لا"},
     {"de": "danke", "en": "thank you", "bg": "благодаря", "ro": "mulțumesc", "pl": "dziękuję", "hu": "köszönöm",
      "tr": "teşekkürler", "uk": "дякую", "ar": "شكرا"},
