@@ -165,7 +165,7 @@ def load_config(path: Path | None) -> ServeConfig:
         config.translation = parse_translation(_keys("translation", data.get("translation", {}),
                                                      _SECTIONS["translation"]),
                                                _keys("clearing_desk", data.get("clearing_desk", {}),
-                                                     _SECTIONS["clearing_desk"]))
+                                                     _SECTIONS["clearing_desk"]), base)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     devices = data.get("devices", [])

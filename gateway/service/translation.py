@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from gateway.drivers.speech import EspeakEngine, OpusEncoder, SpeechFailed, SpeechUnavailable
 from gateway.drivers.translator import (
@@ -32,6 +33,7 @@ from gateway.drivers.translator import (
 )
 from gateway.translation import LANGUAGES, Phrasebook, PhrasebookError, Problem
 from gateway.translation.audio import ogg_opus_duration, wav_info
+from gateway.translation.catalogue import LOCALE_DIR
 from gateway.translation.fonts import FontMissing, font_set
 from gateway.translation.infosheet import SheetContent, sheet_content
 from gateway.translation.languages import UnknownLanguage, get_language
@@ -50,10 +52,10 @@ MAX_ARGUMENTS = 10
 SPEECH_CACHE_BYTES = 32 * 1024 * 1024
 
 
-@functools.lru_cache(maxsize=2)
-def _shipped_phrasebook(require_reviewed: bool) -> Phrasebook:
-    """The shipped catalogues, read once per process (they do not change while it runs)."""
-    return Phrasebook.load(require_reviewed=require_reviewed)
+@functools.lru_cache(maxsize=4)
+def _phrasebook(locale_dir: Path | None, require_reviewed: bool) -> Phrasebook:
+    """The catalogues, read once per process and folder (they do not change while it runs)."""
+    return Phrasebook.load(locale_dir or LOCALE_DIR, require_reviewed=require_reviewed)
 
 
 class TranslationSetupError(RuntimeError):
@@ -148,7 +150,7 @@ class TranslationDesk:
 
     def _load_book(self) -> Phrasebook:
         try:
-            book = _shipped_phrasebook(self.settings.require_reviewed)
+            book = _phrasebook(self.settings.locale_dir, self.settings.require_reviewed)
         except PhrasebookError as exc:
             raise TranslationSetupError(str(exc)) from None
         problems = book.problems

@@ -2,6 +2,7 @@
 
     [translation]
     strict_catalogues = false   # true: a broken .po entry stops start-up (default: reported, entry falls back)
+    locale_dir = "/etc/gateway/locale"  # the town's own catalogues (<lang>/LC_MESSAGES/*.po); default: shipped
     require_reviewed = false    # true: machine-drafted texts count as missing (fall back to English/German)
     max_text_chars = 2000       # free text sent to a translation device
     speech_timeout_s = 15
@@ -29,13 +30,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from gateway.translation.infosheet import DEFAULT_HOURS, DeskInfo, OpeningHours
 from gateway.translation.speech import DEFAULT_WPM, MAX_WPM, MIN_WPM
 
 TRANSLATION_KEYS = {"strict_catalogues", "require_reviewed", "max_text_chars", "speech_timeout_s",
-                    "words_per_minute"}
+                    "words_per_minute", "locale_dir"}
 DESK_KEYS = {"name", "address", "controller", "data_protection_officer", "supervisory_authority", "opening_hours"}
 DEVICE_KEYS = {"address", "offline", "timeout_s", "languages"}
 MAX_FREE_TEXT_LIMIT = 16_000
@@ -48,6 +50,7 @@ class TranslationSettings:
     max_text_chars: int = 2000
     speech_timeout_s: float = 15.0
     words_per_minute: int = DEFAULT_WPM
+    locale_dir: Path | None = None  # None: the catalogues shipped in gateway/translation/locale
     desk: DeskInfo = field(default_factory=DeskInfo)
 
 
@@ -63,9 +66,19 @@ def _number(where: str, value: Any, low: float, high: float) -> float:
     return value
 
 
-def parse_translation(table: dict[str, Any], desk_table: dict[str, Any]) -> TranslationSettings:
-    """Raises ValueError naming the key; unknown keys are checked by the caller."""
+def parse_translation(table: dict[str, Any], desk_table: dict[str, Any],
+                      base: Path | None = None) -> TranslationSettings:
+    """Raises ValueError naming the key; unknown keys are checked by the caller. Paths are relative to `base`."""
     kwargs: dict[str, Any] = {}
+    if "locale_dir" in table:
+        value = table["locale_dir"]
+        if not isinstance(value, str) or not value:
+            raise ValueError("translation.locale_dir must be a path")
+        path = Path(value)
+        path = path if path.is_absolute() or base is None else base / path
+        if not path.is_dir():
+            raise ValueError(f"translation.locale_dir {path} is not a folder")
+        kwargs["locale_dir"] = path
     for key in ("strict_catalogues", "require_reviewed"):
         if key in table:
             kwargs[key] = _bool(f"translation.{key}", table[key])
