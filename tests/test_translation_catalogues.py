@@ -97,7 +97,8 @@ def test_phrase_model_answers_are_choices_where_possible(book):
 
 def test_placeholders_are_filled_and_checked(book):
     r = book.resolve("next_steps.appointment", "ro", {"date": "12.03.2026", "time": "10:30"})
-    assert "12.03.2026" in r.text and "10:30" in r.text and r.german == "Ihr Termin im Bürgerbüro ist am 12.03.2026 um 10:30 Uhr."
+    assert "12.03.2026" in r.text and "10:30" in r.text
+    assert r.german == "Ihr Termin im Bürgerbüro ist am 12.03.2026 um 10:30 Uhr."
     with pytest.raises(PlaceholderError, match="missing value"):
         book.resolve("next_steps.appointment", "ro", {"date": "12.03."})
     with pytest.raises(PlaceholderError, match="unexpected"):
@@ -199,7 +200,7 @@ def test_strict_catalogues_stop_start_up(tmp_path):
 def test_undecodable_line_is_reported(tmp_path):
     locale = copy_locale(tmp_path)
     po = locale / "hu" / "LC_MESSAGES" / "interview.po"
-    data = po.read_bytes().replace("Igen".encode(), b"Ig\xffen", 1)
+    data = po.read_bytes().replace(b"Igen", b"Ig\xffen", 1)
     po.write_bytes(data)
     book = Phrasebook.load(locale)
     assert [(p.code, p.message) for p in book.problems] == [("SYNTAX", "line is not valid UTF-8")]

@@ -41,6 +41,6 @@ def font_set(script: str) -> FontSet:
     fs = FontSet(*_NASKH, *_SANS) if script == "Arab" else FontSet(*_SANS, *_DEJAVU)
     missing = [p for p in fs.files() if not p.exists()]
     if missing:
-        package = "fonts-noto-core" if "noto" in str(missing[0]) else "fonts-dejavu-core"
+        package = "fonts-dejavu-core" if missing[0].name.startswith("DejaVu") else "fonts-noto-core"
         raise FontMissing(f"font {missing[0]} is missing (Debian package {package}; scripts/setup-system.sh)")
     return fs
