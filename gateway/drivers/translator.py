@@ -95,10 +95,10 @@ class _Tcp:
         self.sock.sendall(data)
 
     def recv(self, timeout_s: float) -> bytes | None:
-        self.sock.settimeout(max(timeout_s, 0.001))
+        self.sock.settimeout(timeout_s if timeout_s > 0 else 0.0)  # 0: non-blocking poll
         try:
             return self.sock.recv(65536)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):
             return None
 
     def close(self) -> None:
@@ -120,6 +120,8 @@ class _Serial:
         self.port.flush()
 
     def recv(self, timeout_s: float) -> bytes | None:
+        if timeout_s <= 0 and not self.port.in_waiting:
+            return None
         self.port.timeout = max(timeout_s, 0.001)
         data = self.port.read(max(1, self.port.in_waiting))
         return data or None  # serial lines have no end of stream: nothing read is a timeout
@@ -169,6 +171,29 @@ class TranslatorLink:
         assert isinstance(event, HelloAccepted)
         self.hello = event
         return event
+
+    def poll(self) -> None:
+        """Read what the device sent unasked (status lines) without waiting; before personal data goes out."""
+        if self._io is None or self._conn is None:
+            return
+        try:
+            while (chunk := self._io.recv(0)) is not None:
+                self._conn.receive_data(chunk)
+                if not chunk:
+                    break
+            while True:
+                event = self._conn.next_event()
+                if isinstance(event, StatusChanged):
+                    self.last_status = event
+                    continue
+                if isinstance(event, ConnectionClosed):
+                    self.close()
+                return
+        except ProtocolError as exc:
+            self.close()
+            raise TranslatorProtocolError(f"{self.address}: {exc}") from None
+        except OSError:
+            self.close()
 
     def translate(self, text: str, source: str, target: str) -> Translated:
         self.connect()

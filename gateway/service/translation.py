@@ -383,6 +383,7 @@ class TranslationDesk:
         link = device.link
         started = time.monotonic()
         try:
+            link.poll()  # a status line saying "now translating online" must be seen before the text goes out
             hello = link.connect()
             if not hello.offline or (link.last_status is not None and link.last_status.offline is False):
                 self._report(device, True, "DEGRADED", "DEVICE_ONLINE_MODE", "The device translates online.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import dictionary
@@ -45,6 +46,7 @@ class SimulatedTranslator:
     def __post_init__(self) -> None:
         self.answered = 0
         self.received = 0
+        self.received_types: Counter[str] = Counter()  # what reached the device, by message type
         self.lock = threading.Lock()
 
     # Lines are built here, with this module's own field names and json.dumps - not the gateway's codec.
@@ -68,6 +70,10 @@ class SimulatedTranslator:
     def _handle(self, raw: bytes) -> list[bytes]:
         s = self.settings
         self.received += 1
+        try:
+            self.received_types[str(json.loads(raw.decode("utf-8")).get("type"))] += 1
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            self.received_types["(invalid)"] += 1
         if s.fault == "mute" or (s.mute_after is not None and self.answered >= s.mute_after):
             return []
         try:
