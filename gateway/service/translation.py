@@ -39,7 +39,6 @@ from gateway.translation.infosheet import SheetContent, sheet_content
 from gateway.translation.languages import UnknownLanguage, get_language
 from gateway.translation.phrasebook import Coverage, Phrase, UnknownPhrase
 from gateway.translation.placeholders import PlaceholderError
-from gateway.translation.sheet_pdf import render_sheet
 from gateway.translation.speech import AudioFormat, SpeechRequestError, speech_request, spoken_text
 
 from .devices import DeviceConfig, Health
@@ -309,6 +308,8 @@ class TranslationDesk:
         code = self._language(language)
         started = time.monotonic()
         content = sheet_content(self.book, code, self.settings.desk)
+        from gateway.translation.sheet_pdf import render_sheet  # fpdf2 loads numpy and fontTools: only when printing
+
         try:
             rendered = render_sheet(content)
         except FontMissing as exc:
