@@ -144,6 +144,7 @@ class TranslationDesk:
         self._cache: OrderedDict[tuple, SpeechResult] = OrderedDict()
         self._cache_bytes = 0
         self._cache_lock = threading.Lock()
+        self._sheets: dict[str, SheetResult] = {}
 
     # --- set-up ---------------------------------------------------------------------------------
 
@@ -294,6 +295,12 @@ class TranslationDesk:
         self._remember(key, result)
         return result
 
+    def clear_caches(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+            self._cache_bytes = 0
+            self._sheets.clear()
+
     def _remember(self, key: tuple, result: SpeechResult) -> None:
         with self._cache_lock:
             self._cache[key] = result
@@ -305,7 +312,12 @@ class TranslationDesk:
     # --- the first-information sheet ------------------------------------------------------------
 
     def info_sheet(self, language: str) -> SheetResult:
+        """The sheet as PDF; rendered once per language (texts and config do not change while running)."""
         code = self._language(language)
+        with self._cache_lock:
+            hit = self._sheets.get(code)
+        if hit is not None:
+            return hit
         started = time.monotonic()
         content = sheet_content(self.book, code, self.settings.desk)
         from gateway.translation.sheet_pdf import render_sheet  # fpdf2 loads numpy and fontTools: only when printing
@@ -314,7 +326,10 @@ class TranslationDesk:
             rendered = render_sheet(content)
         except FontMissing as exc:
             raise _err(ErrorKind.FAILED_PRECONDITION, "FONT_MISSING", str(exc)) from None
-        return SheetResult(rendered.pdf, rendered.pages, content, time.monotonic() - started)
+        result = SheetResult(rendered.pdf, rendered.pages, content, time.monotonic() - started)
+        with self._cache_lock:
+            self._sheets[code] = result
+        return result
 
     # --- free text through a translation device -------------------------------------------------
 
