@@ -105,3 +105,19 @@ def test_languages_table():
     rows = {r["code"]: r for r in json.loads(p.stdout)["languages"]}
     assert rows["de"]["source"] == rows["de"]["total"] == 151
     assert rows["ar"]["rtl"] and rows["uk"]["machine_drafted"] == 151
+
+
+def test_daemon_refuses_to_start_on_a_broken_catalogue_when_strict(tmp_path):
+    locale = copy_locale(tmp_path)
+    line = edit_entry(locale / "ro" / "LC_MESSAGES" / "infosheet.po", "sheet.title",
+                      lambda b: [x for x in b if not x.startswith("msgid ")])
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[server]\nlisten = ["127.0.0.1:0"]\n[translation]\nstrict_catalogues = true\n'
+                      f'locale_dir = "{locale}"\n')
+    p = subprocess.run([GATEWAY, "serve", "--config", str(config)], capture_output=True, text=True, timeout=60,
+                       check=False)
+    assert p.returncode == 2
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith("gateway serve: translation service: 1 catalogue problem(s)")
+    assert f"locale/ro/LC_MESSAGES/infosheet.po:{line + 1}: msgstr without msgid" in last  # msgid removed
+    assert "Traceback" not in p.stderr
