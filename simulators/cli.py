@@ -4,6 +4,8 @@
     gateway-sim chip --mrz "$(cat mrz.txt)" --can 123456 --access pace --port 35964
     gateway-sim chip --list-profiles
     gateway-sim pki ./trust                           # the test PKI's CSCAs, CRLs and master list
+    gateway-sim translator --listen 127.0.0.1:7301    # a translation handheld (JSON lines over TCP)
+    gateway-sim translator --pty --fault busy         # ... on a pseudo-terminal, answering BUSY
 
 While a card runs, type `remove`, `insert` or `quit` on stdin (or send SIGUSR1 to toggle the card)
 to pull it off the reader and put it back, as a person would.
@@ -64,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     pki.add_argument("folder", type=Path)
     pki.add_argument("--countries", default=None, help="comma-separated MRZ country codes (default: all shipped)")
     pki.set_defaults(handler=run_pki)
+
+    from simulators.translator.cli import register as register_translator
+
+    register_translator(sub)
     return parser
 
 

@@ -23,22 +23,30 @@ from grpc_reflection.v1alpha import reflection
 
 from gateway.service.config import ServeConfig
 from gateway.service.devices import DeviceRegistry, PcscMonitor
+from gateway.service.translation import TranslationDesk, TranslationSetupError
 from gateway.service.verification import DocumentVerifier
 
 from .auth import TokenInterceptor
 from .protos import devices_pb2, devices_pb2_grpc, verification_pb2, verification_pb2_grpc
 from .servicers import DeviceServicer, Draining, VerificationServicer, stop_executor
+from .translation_servicer import SERVICE_NAME as TRANSLATION_SERVICE_NAME
+from .translation_servicer import TranslationServicer, translation_pb2_grpc
 
 log = logging.getLogger("gateway.server")
 
 SERVICE_NAMES = (
     verification_pb2.DESCRIPTOR.services_by_name["VerificationService"].full_name,
     devices_pb2.DESCRIPTOR.services_by_name["DeviceService"].full_name,
+    TRANSLATION_SERVICE_NAME,
 )
 
 
 class ListenError(RuntimeError):
     """A listener cannot be bound (address in use, bad address, unreadable certificate)."""
+
+
+class StartupError(ListenError):
+    """A component a service needs is missing (e.g. espeak-ng or the sheet's fonts): the daemon does not start."""
 
 
 def _read(path: Path | None, what: str) -> bytes | None:
@@ -68,6 +76,7 @@ class GatewayDaemon:
     mrz_sources: Mapping[str, Callable[[], str]] = field(default_factory=dict)  # reader name -> MRZ scanner
     monitor_pcsc: bool = True
     bound: dict[str, str] = field(default_factory=dict)  # requested address -> actual (port 0 resolved)
+    translation: TranslationDesk | None = None  # built from the config at start() unless given
 
     def __post_init__(self) -> None:
         self.registry: DeviceRegistry | None = None
@@ -76,6 +85,7 @@ class GatewayDaemon:
         self.draining = Draining()
         self._monitor: PcscMonitor | None = None
         self._verification: VerificationServicer | None = None
+        self._translation: TranslationServicer | None = None
         self._stopped = asyncio.Event()
         self.ready_s: float | None = None
 
@@ -94,6 +104,14 @@ class GatewayDaemon:
         self._verification = VerificationServicer(self.verifier, self.registry, self.draining, c.operation_timeout_s)
         verification_pb2_grpc.add_VerificationServiceServicer_to_server(self._verification, self.server)
         devices_pb2_grpc.add_DeviceServiceServicer_to_server(DeviceServicer(self.registry, self.draining), self.server)
+        if self.translation is None:
+            try:
+                self.translation = TranslationDesk.start(c.translation, c.devices)
+            except TranslationSetupError as exc:
+                raise StartupError(f"translation service: {exc}") from None
+        self._translation = TranslationServicer(self.translation, self.registry, self.draining)
+        self._translation.attach(asyncio.get_running_loop())
+        translation_pb2_grpc.add_TranslationServiceServicer_to_server(self._translation, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME),
                                             self.server)
@@ -109,6 +127,7 @@ class GatewayDaemon:
             await asyncio.sleep(0)  # let the monitor's first events reach the registry
         for service in ("", *SERVICE_NAMES):
             await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        self._translation.probe_devices(asyncio.get_running_loop())  # in the background: never delays readiness
         self.ready_s = time.monotonic() - t0
         log.info("serving", extra={"listen": list(self.bound.values()), "ready_ms": round(self.ready_s * 1000, 1),
                                    "pid": os.getpid()})
@@ -170,7 +189,8 @@ class GatewayDaemon:
         await self.health.enter_graceful_shutdown()
         self.draining.active = True
         deadline = time.monotonic() + grace
-        while self._verification is not None and self._verification.active and time.monotonic() < deadline:
+        while ((self._verification is not None and self._verification.active)
+               or (self._translation is not None and self._translation.active)) and time.monotonic() < deadline:
             await asyncio.sleep(0.02)  # still answering health checks (NOT_SERVING) and device queries
         if self.registry is not None:
             self.registry.close_subscribers()
@@ -180,6 +200,8 @@ class GatewayDaemon:
             await asyncio.get_running_loop().run_in_executor(None, self._monitor.stop)
         if self._verification is not None:
             stop_executor(self._verification)
+        if self._translation is not None:
+            self._translation.stop()
         for actual in self.bound.values():
             path = unix_path(actual)
             if path is not None:

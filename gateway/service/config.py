@@ -27,6 +27,8 @@
     [simulate]                   # used with --simulate
     profiles = ["td3-bac", "td1-eu-pace"]
     kbit_s = 424
+
+    [translation] / [clearing_desk] and translation devices: see gateway/service/translation_config.py
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ from pathlib import Path
 from typing import Any
 
 from .devices import CAPABILITIES, KINDS, DeviceConfig
+from .translation_config import (
+    DESK_KEYS,
+    DEVICE_KEYS,
+    TRANSLATION_KEYS,
+    TranslationSettings,
+    parse_device_link,
+    parse_translation,
+)
 
 DEFAULT_LISTEN = "localhost:50051"
 
@@ -63,6 +73,7 @@ class ServeConfig:
     devices: tuple[DeviceConfig, ...] = ()
     simulate_profiles: tuple[str, ...] = ()
     simulate_kbit_s: int = 424
+    translation: TranslationSettings = field(default_factory=TranslationSettings)
 
     @property
     def tls(self) -> bool:
@@ -75,7 +86,9 @@ _SECTIONS = {
                "shutdown_grace_s"},
     "trust": {"path"},
     "simulate": {"profiles", "kbit_s"},
-    "devices": {"id", "pcsc_reader", "kind", "display_name", "capabilities", "vendor", "model"},
+    "devices": {"id", "pcsc_reader", "kind", "display_name", "capabilities", "vendor", "model"} | DEVICE_KEYS,
+    "translation": TRANSLATION_KEYS,
+    "clearing_desk": DESK_KEYS,
 }
 
 
@@ -148,6 +161,13 @@ def load_config(path: Path | None) -> ServeConfig:
         config.simulate_profiles = tuple(profiles)
     if "kbit_s" in simulate:
         config.simulate_kbit_s = _positive("simulate.kbit_s", simulate["kbit_s"])
+    try:
+        config.translation = parse_translation(_keys("translation", data.get("translation", {}),
+                                                     _SECTIONS["translation"]),
+                                               _keys("clearing_desk", data.get("clearing_desk", {}),
+                                                     _SECTIONS["clearing_desk"]), base)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     devices = data.get("devices", [])
     if not isinstance(devices, list):
         raise ConfigError("devices must be an array of tables ([[devices]])")
@@ -162,12 +182,17 @@ def load_config(path: Path | None) -> ServeConfig:
         kind = entry.get("kind", "DOCUMENT_READER")
         if kind not in KINDS:
             raise ConfigError(f"devices[{i}].kind must be one of {', '.join(KINDS)}")
-        caps = tuple(entry.get("capabilities", ["CHIP"] if entry.get("pcsc_reader") else []))
+        default_caps = ["TRANSLATE_TEXT"] if kind == "TRANSLATION_DEVICE" else []
+        caps = tuple(entry.get("capabilities", ["CHIP"] if entry.get("pcsc_reader") else default_caps))
+        try:
+            link = parse_device_link(f"devices[{i}]", entry)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         if not all(c in CAPABILITIES for c in caps):
             raise ConfigError(f"devices[{i}].capabilities must be from {', '.join(CAPABILITIES)}")
         parsed.append(DeviceConfig(id=device_id, pcsc_reader=entry.get("pcsc_reader"), kind=kind,
                                    display_name=entry.get("display_name", ""), capabilities=caps,
-                                   vendor=entry.get("vendor", ""), model=entry.get("model", "")))
+                                   vendor=entry.get("vendor", ""), model=entry.get("model", ""), **link))
     config.devices = tuple(parsed)
     return config
 

@@ -99,6 +99,11 @@ class DeviceConfig:
     capabilities: tuple[str, ...] = ("CHIP",)
     vendor: str = ""
     model: str = ""
+    # translation devices (kind TRANSLATION_DEVICE): link address, whether it translates offline, reply timeout
+    address: str | None = None
+    offline: bool = False
+    timeout_s: float = 5.0
+    languages: tuple[str, ...] = ()
 
 
 class DeviceRegistry:
@@ -117,9 +122,10 @@ class DeviceRegistry:
         for c in configured:
             self._add(c.id, c.pcsc_reader, DeviceSnapshot(
                 id=c.id, display_name=c.display_name or c.pcsc_reader or c.id, kind=c.kind,
-                capabilities=c.capabilities, driver="pcsc" if c.pcsc_reader else "none",
+                capabilities=c.capabilities,
+                driver="pcsc" if c.pcsc_reader else ("translator" if c.address else "none"),
                 attached=False, health=Health("UNAVAILABLE", "NOT_ATTACHED", "The device is not attached."),
-                vendor=c.vendor, model=c.model))
+                vendor=c.vendor, model=c.model, languages=c.languages))
 
     # --- queries ------------------------------------------------------------------------------------
 
@@ -259,6 +265,18 @@ class DeviceRegistry:
         if device.info.document != wanted:
             device.info = replace(device.info, document=wanted)
             self._publish("DOCUMENT_INSERTED" if present else "DOCUMENT_REMOVED", device)
+
+    def device_state(self, device_id: str, attached: bool, health: Health, **info: object) -> None:
+        """A non-PC/SC driver (e.g. a translation device's link) reports its device's state."""
+        device = self._find(device_id)
+        before = device.info
+        changed = (health.state, health.reason) != (before.health.state, before.health.reason)
+        device.info = replace(before, attached=attached, health=health if changed else before.health,
+                              **info)  # type: ignore[arg-type]
+        if attached != before.attached:
+            self._publish("ATTACHED" if attached else "DETACHED", device)
+        elif changed:
+            self._publish("HEALTH_CHANGED", device)
 
     def pcsc_service_state(self, up: bool, message: str = "") -> None:
         """pcscd went away or came back: every PC/SC device's health follows."""
