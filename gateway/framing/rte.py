@@ -29,13 +29,23 @@ import re
 from typing import ClassVar
 
 from .base import Action, TableParser, Timing, byte_classes, truncated
-from .events import BAD_BCC, BAD_BYTE, EMPTY_FRAME, LENGTH_MISMATCH, LINE_COUNT, Event, FrameError, MRZLines
+from .events import (
+    BAD_BCC,
+    BAD_BYTE,
+    EMPTY_FRAME,
+    LENGTH_MISMATCH,
+    LINE_COUNT,
+    OVERSIZE,
+    Event,
+    FrameError,
+    MRZLines,
+)
 
 SOH, STX, ETX, CR = 0x01, 0x02, 0x03, 0x0D
 DEVICE_OPTICAL, TYPE_UNSOLICITED = ord("O"), ord("U")
 PAD = "_"
-# length = 6 + data bytes. Three 44-character lines with their CRs make 135 data bytes (141); a reader
-# that claims more than 1024 is not sending an MRZ block, and we will not buffer for it.
+# length = 6 + data bytes. Three 44-character lines with their CRs make 135 data bytes (141); a block
+# announcing more than 1024 is not an MRZ block, and we will not buffer for it (OVERSIZE).
 MIN_LENGTH = 6
 MAX_LENGTH = 1024
 LINES_PER_BLOCK = 3
@@ -70,9 +80,22 @@ def _length_low(p: RteParser, b: int, events: list[Event]) -> None:
 def _length_high(p: RteParser, b: int, events: list[Event]) -> bytes | None:
     p.header.append(b)
     length = p.header[1] | (b << 8)
-    if b & 0xC0 or not MIN_LENGTH <= length <= MAX_LENGTH:  # 14 significant bits; then our cap
+    if b & 0xC0 or length < MIN_LENGTH:  # not a 14-bit length word, or too short to hold a block
         return _false_start(p, events)
     p.length = length
+    return None
+
+
+def _open_text(p: RteParser, b: int, events: list[Event]) -> bytes | None:
+    p.header.append(b)
+    if b != STX:
+        return _false_start(p, events)
+    if p.length > MAX_LENGTH:  # a real header announcing more than we will buffer
+        p._settle(events)
+        events.append(FrameError(OVERSIZE, f"3M block of {p.length} bytes announced, more than {MAX_LENGTH}; "
+                                 "discarded up to the next block", p.framing))
+        p._abandon()
+        p.state = HUNT
     return None
 
 
@@ -175,7 +198,7 @@ class RteParser(TableParser):
         LEN_HI: (_length_high, DEVICE),
         DEVICE: (_expect(DEVICE_OPTICAL), TYPE),
         TYPE: (_expect(TYPE_UNSOLICITED), OPEN_TEXT),
-        OPEN_TEXT: (_expect(STX), FLAG),
+        OPEN_TEXT: (_open_text, FLAG),
         FLAG: (_flag, DATA),
         DATA: (_bad_byte, HUNT),
         CLOSE_TEXT: (_no_etx, HUNT),
