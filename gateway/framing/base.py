@@ -83,14 +83,18 @@ class TableParser:
         return events
 
     def expire(self, now: float) -> list[Event]:
-        """Call when no bytes came for a while: a frame left open too long becomes a TIMEOUT error."""
+        """Call when no bytes came for a while: a frame left open too long becomes a TIMEOUT error,
+        and discarded bytes still being counted are reported once the line has gone quiet."""
         events: list[Event] = []
         last = self._last_byte_at
-        if last is not None and self.in_frame and now - last > self.timing.max_gap_s:
+        if last is None or now - last <= self.timing.max_gap_s:
+            return events
+        if self.in_frame:
             events.append(FrameError(TIMEOUT, f"reader silent for {now - last:.1f} s inside a frame "
                                      f"(limit {self.timing.max_gap_s:g} s); frame dropped", self.framing))
             self._abandon()
             self.state = self.IDLE
+        self._settle(events)
         return events
 
     def flush(self) -> list[Event]:

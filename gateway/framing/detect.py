@@ -47,6 +47,7 @@ class AutoParser:
         self._buf = bytearray()
         self._line_start = True  # the byte before _buf[0] ended a line (or there was none)
         self._junk = 0
+        self._last_byte_at: float | None = None
 
     @property
     def framing(self) -> str:
@@ -59,8 +60,10 @@ class AutoParser:
     def feed(self, data: bytes, now: float | None = None) -> list[Event]:
         if self.chosen is not None:
             return self.chosen.feed(data, now)
+        events: list[Event] = self.expire(now) if now is not None else []
+        if data and now is not None:
+            self._last_byte_at = now
         self._buf += data
-        events: list[Event] = []
         self._detect(events, final=False)
         if self.chosen is not None and self._buf:
             rest, self._buf = bytes(self._buf), bytearray()
@@ -68,7 +71,21 @@ class AutoParser:
         return events
 
     def expire(self, now: float) -> list[Event]:
-        return self.chosen.expire(now) if self.chosen else []
+        if self.chosen is not None:
+            return self.chosen.expire(now)
+        last = self._last_byte_at
+        events: list[Event] = []
+        if last is not None and now - last > self.timing.max_gap_s and (self._junk or self._buf):
+            # The line went quiet: nothing buffered can still become a frame in time (the timing policy
+            # would drop it), so report it all as noise now rather than when the next frame comes.
+            if self._buf:
+                self._line_start = self._buf[-1] in (0x0D, 0x0A)
+                self._count_junk(len(self._buf), events)
+                self._buf.clear()
+            if self._junk:
+                events.append(Discarded(self._junk, "garbage", "auto"))
+                self._junk = 0
+        return events
 
     def flush(self) -> list[Event]:
         if self.chosen is not None:

@@ -131,9 +131,10 @@ class PlainParser(TableParser):
     def expire(self, now: float) -> list[Event]:
         events: list[Event] = []
         last = self._last_byte_at
-        if last is not None and self.in_frame and now - last > self.timing.max_gap_s:
+        if last is not None and now - last > self.timing.max_gap_s:
             self._incomplete(events, f"the reader paused {now - last:.1f} s (limit {self.timing.max_gap_s:g} s)")
             self._drop_partial_line(events)
+            self._settle(events)
         return events
 
     def flush(self) -> list[Event]:
