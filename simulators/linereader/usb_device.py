@@ -73,10 +73,7 @@ class SimulatedHidReader:
         with self._cond:
             for i in range(0, len(data), step):
                 chunk = data[i:i + step]
-                if self.report_format == "length-prefixed":
-                    report = bytes((len(chunk),)) + chunk
-                else:
-                    report = chunk
+                report = bytes((len(chunk),)) + chunk if self.report_format == "length-prefixed" else chunk
                 self.reports.append(report.ljust(PACKET, b"\x00"))
             self._cond.notify_all()
 
