@@ -4,6 +4,7 @@
     gateway-sim chip --mrz "$(cat mrz.txt)" --can 123456 --access pace --port 35964
     gateway-sim chip --list-profiles
     gateway-sim pki ./trust                           # the test PKI's CSCAs, CRLs and master list
+    gateway-sim mrz-reader --framing desko --profile td3-bac --link /tmp/gateway-mrz0   # a serial MRZ reader
 
 While a card runs, type `remove`, `insert` or `quit` on stdin (or send SIGUSR1 to toggle the card)
 to pull it off the reader and put it back, as a person would.
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     pki.add_argument("folder", type=Path)
     pki.add_argument("--countries", default=None, help="comma-separated MRZ country codes (default: all shipped)")
     pki.set_defaults(handler=run_pki)
+
+    from simulators.linereader import cli as linereader_cli
+
+    linereader_cli.register(sub)
     return parser
 
 
