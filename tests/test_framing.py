@@ -108,6 +108,14 @@ def test_a_binary_barcode_may_hold_etx_without_ending_the_frame():
     assert run(CuteParser(), frame) == [SkippedFrame("barcode", 6, "cute")]  # A B 03 C D 03
 
 
+def test_an_mrz_after_noise_that_opened_a_skipped_frame_is_not_swallowed():
+    events = run(CuteParser(), b"\x1e\x02garbage" + DESKO_TD3)  # noise looked like a barcode start
+    assert codes(events) == ["TRUNCATED"] and mrzs(events) == [TD3]
+    events = run(CuteParser(), b"\x0e\x02AB\x03" + DESKO_TD3)  # ... even right after an ETX
+    assert codes(events) == ["TRUNCATED"] and mrzs(events) == [TD3]
+    assert run(CuteParser(), b"\x1e\x02A\x1cB\x03\x1f") == [SkippedFrame("barcode", 3, "cute")]  # FS as data
+
+
 def test_mrz_repr_shows_the_shape_never_the_characters():
     event = run(CuteParser(), DESKO_TD3)[0]
     assert "ERIKSSON" not in repr(event) and "L898902C3" not in str(event)

@@ -342,10 +342,10 @@ class LineReader:
             self._reads += 1
             self._last_read_at = now
             seq = self._seq
-        self._good_frame()
         read = MRZRead(self.device_id, result, event.framing, seq, now)
         self.mailbox.put(read)
         self._publish(read)
+        self._good_frame()
 
     def _good_frame(self) -> None:
         with self._lock:

@@ -47,7 +47,7 @@ MAX_OCR_BODY = 1024
 MAX_SKIP_BODY = 4096
 
 # States
-HUNT, OPENED, BODY, CLOSING, SKIP, SKIP_CLOSING, DISCARD = range(7)
+HUNT, OPENED, BODY, CLOSING, SKIP, SKIP_CLOSING, DISCARD, SKIP_SOD = range(8)
 # Byte classes
 C_OTHER, C_SOD, C_STX, C_ETX, C_EOD, C_TEXT = range(6)
 
@@ -123,19 +123,44 @@ def _skip_etx_seen(p: CuteParser, b: int, events: list[Event]) -> None:
     p.skipped += 1
 
 
-def _skip_close(p: CuteParser, b: int, events: list[Event]) -> None:
+def _skip_close(p: CuteParser, b: int, events: list[Event]) -> bytes | None:
     if b == END_OF_DATA[p.kind]:
         events.append(SkippedFrame(p.kind, p.skipped - 1, p.framing))  # minus the ETX counted
         p._abandon()
         p.state = HUNT
-    else:
-        _skip_more(p, b, events)
+        return None
+    return _skip_more(p, b, events)
 
 
-def _skip_more(p: CuteParser, b: int, events: list[Event]) -> None:
+def _skip_more(p: CuteParser, b: int, events: list[Event]) -> bytes | None:
+    p.state = SKIP
+    if b in START_OF_DATA:  # the ETX was data; this byte may open a new frame
+        p.skipped += 1
+        p._check_skip_cap(events)
+        return bytes((b,))
     p.skipped += 1  # the ETX was data after all (binary barcode); so is this byte
+    p._check_skip_cap(events)
+    return None
+
+
+def _skip_sod_seen(p: CuteParser, b: int, events: list[Event]) -> None:
+    p.pending_sod = b  # data, or the start of a new frame? The next byte tells.
+
+
+def _skip_restart(p: CuteParser, b: int, events: list[Event]) -> None:
+    """SOD STX inside a skipped frame: the reader reset (or noise opened the skipped frame); a new frame
+    starts here, so an MRZ right after line noise is not swallowed as barcode data."""
+    events.append(truncated(p.framing))
+    p._abandon()
+    p.kind = START_OF_DATA[p.pending_sod]
+    p.state = BODY if p.kind == "ocr" else SKIP
+
+
+def _skip_not_sod(p: CuteParser, b: int, events: list[Event]) -> bytes:
+    p.skipped += 1  # the SOD byte was data
     p.state = SKIP
     p._check_skip_cap(events)
+    return bytes((b,))
 
 
 def _discard_end(p: CuteParser, b: int, events: list[Event]) -> None:
@@ -181,6 +206,8 @@ class CuteParser(TableParser):
         (BODY, C_SOD): (_restart, OPENED),
         (CLOSING, C_EOD): (_close, HUNT),
         (SKIP, C_ETX): (_skip_etx_seen, SKIP_CLOSING),
+        (SKIP, C_SOD): (_skip_sod_seen, SKIP_SOD),
+        (SKIP_SOD, C_STX): (_skip_restart, BODY),
         (SKIP_CLOSING, C_EOD): (_skip_close, HUNT),
         (SKIP_CLOSING, C_ETX): (_skip_etx_seen, SKIP_CLOSING),
         (DISCARD, C_SOD): (_open, OPENED),
@@ -194,11 +221,12 @@ class CuteParser(TableParser):
         SKIP: (_skip_more, SKIP),
         SKIP_CLOSING: (_skip_more, SKIP),
         DISCARD: (_discard_end, DISCARD),
+        SKIP_SOD: (_skip_not_sod, SKIP),
     }
     RUNS: ClassVar = {
         HUNT: (re.compile(rb"[^\x1c\x0e\x1e]+"), _run_hunt),
         BODY: (re.compile(rb"[\x20-\x7e\r\n]+"), _run_body),
-        SKIP: (re.compile(rb"[^\x03]+"), _run_skip),
+        SKIP: (re.compile(rb"[^\x03\x1c\x0e\x1e]+"), _run_skip),
         DISCARD: (re.compile(rb"[^\x1c\x0e\x1e\x1d\x0f\x1f]+"), _run_discard),
     }
 
@@ -207,6 +235,7 @@ class CuteParser(TableParser):
         self.kind = "ocr"
         self.body = bytearray()
         self.skipped = 0
+        self.pending_sod = 0
 
     @property
     def in_frame(self) -> bool:
