@@ -122,7 +122,8 @@ def run_listen(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     printed = 0
     try:
-        with reader, reader.subscribe(maxsize=4096) as events:
+        events = reader.subscribe(maxsize=4096)  # before start: no event may be missed
+        with reader, events:
             _note(f"listening on {config.where} (framing {config.framing}); Ctrl-C to stop")
             while not stop.is_set():
                 event = events.get(0.2)
