@@ -247,6 +247,14 @@ def test_flood_without_frames_gives_steady_discard_events_and_holds_nothing():
             assert len(parser._buf) <= 128
 
 
+def test_line_noise_in_plain_mode_reports_one_oversize_per_stretch():
+    rng = random.Random(11)
+    noise = bytes(rng.randrange(256) for _ in range(300_000))  # CR/LF about every 128 bytes
+    events = run(PlainParser(), noise + PLAIN_TD3_CRLF + noise)
+    assert codes(events).count("OVERSIZE") <= 2 and mrzs(events) == [TD3]
+    assert discarded(events) >= 2 * 300_000 - 256
+
+
 # --- timing policy (timestamps in, no clock inside) -----------------------------------------------
 
 @pytest.mark.parametrize(("framing", "frame", "lines"), [("desko", DESKO_TD3, TD3), ("3m", RTE_TD2, TD2)])
@@ -327,8 +335,9 @@ def test_autodetect_is_not_fooled_by_mrz_lines_inside_a_framed_block():
 
 
 def test_autodetect_with_only_noise_never_decides():
+    rng = random.Random(3)
     parser = AutoParser()
-    events = run(parser, bytes(random.Random(3).randrange(0x20, 0x7F) for _ in range(20_000)))
+    events = run(parser, bytes(rng.randrange(0x20, 0x7F) for _ in range(20_000)))  # printable noise, CR-free
     assert not any(isinstance(e, FramingDetected) for e in events)
     assert discarded(events) == 20_000
 

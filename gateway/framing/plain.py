@@ -64,6 +64,7 @@ def _end_line(p: PlainParser, b: int, events: list[Event]) -> None:
     text = line.decode("ascii")
     if p.pending and len(p.pending[0]) != len(text):
         p._incomplete(events, f"a line of {len(text)} characters followed")
+    p.oversize_reported = False
     if not p.pending:
         if not _FIRST_LINE.match(text):
             p._discard(raw_len + 1, events, "line out of place")  # a second/third line without its first
@@ -89,8 +90,10 @@ def _run_line(p: PlainParser, run: bytes, events: list[Event]) -> None:
     p.line += run
     if len(p.line) > MAX_LINE:
         p._incomplete(events, "an overlong line interrupted it")
-        events.append(FrameError(OVERSIZE, f"line longer than {MAX_LINE} bytes; discarded up to its end",
-                                 p.framing))
+        if not p.oversize_reported:  # once per stretch of noise: line noise has "long lines" all the time
+            events.append(FrameError(OVERSIZE, f"line longer than {MAX_LINE} bytes; discarded up to its end "
+                                     "(further ones until the next MRZ line are only counted)", p.framing))
+            p.oversize_reported = True
         p._discard(len(p.line), events, "overlong line")
         p.line.clear()
         p.state = OVERLONG
@@ -123,6 +126,7 @@ class PlainParser(TableParser):
         super().__init__(timing, framing)
         self.line = bytearray()
         self.pending: list[str] = []
+        self.oversize_reported = False
 
     @property
     def in_frame(self) -> bool:

@@ -22,8 +22,9 @@ WRITE_TIMEOUT_S = 2.0  # a reader whose host stops reading loses data rather tha
 
 
 class PtyPort:
-    def __init__(self, link: Path | None = None) -> None:
+    def __init__(self, link: Path | None = None, write_timeout_s: float = WRITE_TIMEOUT_S) -> None:
         self.link = Path(link) if link else None
+        self.write_timeout_s = write_timeout_s
         self.path: str | None = None
         self._master: int | None = None
         self._slave: int | None = None
@@ -68,7 +69,7 @@ class PtyPort:
         """Write all of `data` unless nobody reads for WRITE_TIMEOUT_S; return the bytes written."""
         view = memoryview(data)
         written = 0
-        deadline = time.monotonic() + WRITE_TIMEOUT_S
+        deadline = time.monotonic() + self.write_timeout_s
         while written < len(view):
             with self._lock:
                 master = self._master
@@ -76,7 +77,7 @@ class PtyPort:
                     break
                 try:
                     written += os.write(master, view[written:written + 4096])
-                    deadline = time.monotonic() + WRITE_TIMEOUT_S
+                    deadline = time.monotonic() + self.write_timeout_s
                     continue
                 except BlockingIOError:
                     pass
