@@ -250,7 +250,7 @@ def test_flood_without_frames_gives_steady_discard_events_and_holds_nothing():
 def test_line_noise_in_plain_mode_reports_one_oversize_per_stretch():
     rng = random.Random(11)
     noise = bytes(rng.randrange(256) for _ in range(300_000))  # CR/LF about every 128 bytes
-    events = run(PlainParser(), noise + PLAIN_TD3_CRLF + noise)
+    events = run(PlainParser(), noise + b"\r\n" + PLAIN_TD3_CRLF + noise)
     assert codes(events).count("OVERSIZE") <= 2 and mrzs(events) == [TD3]
     assert discarded(events) >= 2 * 300_000 - 256
 
