@@ -224,11 +224,12 @@ def test_gateway_devices_nothing_attached_real_libusb_and_list_ports(tmp_path):
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
     assert report["configured"] == []
-    assert sorted(x["device"] for x in report["serial_ports"]) == sorted(
-        x.device for x in serial.tools.list_ports.comports())  # no by-id links on this machine
-    hid_now = [d for d in usb.core.find(find_all=True)
-               if any(i.bInterfaceClass == 3 for c in d for i in c)]
-    assert len(report["usb_hid"]) == len(hid_now) and report["usb_error"] is None
+    assert sorted(os.path.realpath(x["device"]) for x in report["serial_ports"]) == sorted(
+        os.path.realpath(x.device) for x in serial.tools.list_ports.comports())  # by-id names resolve to these
+    hid_now = [(d.idVendor, d.idProduct, i.bInterfaceNumber) for d in usb.core.find(find_all=True)
+               for c in d for i in c if i.bInterfaceClass == 3 and i.bAlternateSetting == 0]
+    assert sorted((x["vendor_id"], x["product_id"], x["interface"]) for x in report["usb_hid"]) == sorted(hid_now)
+    assert report["usb_error"] is None
     text = run("devices", "--scan", str(tmp_path / "nothing*"))
     assert text.returncode == 0 and "Configured devices (no config file):" in text.stdout
 
