@@ -13,6 +13,7 @@ Exit status: 0 (stopped by SIGTERM or --count), 130 interrupted, 2 bad arguments
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import signal
@@ -91,7 +92,7 @@ def _device_config(args: argparse.Namespace) -> LineReaderConfig:
     for c in config.line_readers:
         if c.id == spec:
             if args.framing:
-                c = LineReaderConfig(**{**c.__dict__, "framing": args.framing})
+                c = dataclasses.replace(c, framing=args.framing)
             return c
     if any(d.id == spec for d in config.devices):
         raise ValueError(f"device {spec!r} is not a line reader (driver serial or hid)")
