@@ -6,6 +6,7 @@
     gateway-sim pki ./trust                           # the test PKI's CSCAs, CRLs and master list
     gateway-sim translator --listen 127.0.0.1:7301    # a translation handheld (JSON lines over TCP)
     gateway-sim translator --pty --fault busy         # ... on a pseudo-terminal, answering BUSY
+    gateway-sim mrz-reader --framing desko --profile td3-bac --link /tmp/gateway-mrz0   # a serial MRZ reader
 
 While a card runs, type `remove`, `insert` or `quit` on stdin (or send SIGUSR1 to toggle the card)
 to pull it off the reader and put it back, as a person would.
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulators.translator.cli import register as register_translator
 
     register_translator(sub)
+    from simulators.linereader import cli as linereader_cli
+
+    linereader_cli.register(sub)
     return parser
 
 

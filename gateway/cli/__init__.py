@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import chip_command, mrz_command, phrase_command, serve_command, verify_command
+from . import chip_command, devices_command, mrz_command, phrase_command, serve_command, verify_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_command.register(sub)
     verify_command.register(sub)
     phrase_command.register(sub)
+    devices_command.register(sub)
     return parser
 
 

@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     chk.add_argument("--today", metavar="YYYY-MM-DD", help="reference date for century and expiry (default: today)")
     chk.add_argument("--no-correct", action="store_true", help="report check digit failures without OCR correction")
     chk.set_defaults(handler=run_check)
+    from . import mrz_listen  # `gateway mrz listen`: MRZs from a line reader
+
+    mrz_listen.register(mrz_sub)
 
 
 def _fail(reason: str) -> int:

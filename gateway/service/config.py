@@ -23,6 +23,14 @@
     pcsc_reader = "REINER SCT cyberJack RFID komfort 00 00"
     kind = "DOCUMENT_READER"
     display_name = "Desk reader"
+    desk = "desk1"               # optional: groups the devices of one desk
+
+    [[devices]]                  # MRZ line readers: driver "serial" or "hid" (gateway.service.line_readers)
+    id = "desk1-mrz"
+    desk = "desk1"
+    driver = "serial"
+    port = "/dev/serial/by-id/usb-DESKO_reader-if00"
+    framing = "auto"
 
     [simulate]                   # used with --simulate
     profiles = ["td3-bac", "td1-eu-pace"]
@@ -39,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from .devices import CAPABILITIES, KINDS, DeviceConfig
+from .line_readers import LINE_DRIVERS, LINE_READER_KEYS, LineReaderConfig, LineReaderConfigError, parse_line_reader
 from .translation_config import (
     DESK_KEYS,
     DEVICE_KEYS,
@@ -71,6 +80,8 @@ class ServeConfig:
     shutdown_grace_s: float = 5.0
     trust_path: Path | None = None
     devices: tuple[DeviceConfig, ...] = ()
+    line_readers: tuple[LineReaderConfig, ...] = ()  # [[devices]] with driver serial/hid (also in devices)
+    desks: dict[str, str] = field(default_factory=dict)  # device id -> desk
     simulate_profiles: tuple[str, ...] = ()
     simulate_kbit_s: int = 424
     translation: TranslationSettings = field(default_factory=TranslationSettings)
@@ -86,7 +97,8 @@ _SECTIONS = {
                "shutdown_grace_s"},
     "trust": {"path"},
     "simulate": {"profiles", "kbit_s"},
-    "devices": {"id", "pcsc_reader", "kind", "display_name", "capabilities", "vendor", "model"} | DEVICE_KEYS,
+    "devices": {"id", "pcsc_reader", "kind", "display_name", "capabilities", "vendor", "model", "desk", "driver",
+                *LINE_READER_KEYS} | DEVICE_KEYS,
     "translation": TRANSLATION_KEYS,
     "clearing_desk": DESK_KEYS,
 }
@@ -173,6 +185,7 @@ def load_config(path: Path | None) -> ServeConfig:
         raise ConfigError("devices must be an array of tables ([[devices]])")
     seen: set[str] = set()
     parsed: list[DeviceConfig] = []
+    readers: list[LineReaderConfig] = []
     for i, entry in enumerate(devices):
         entry = _keys(f"devices[{i}]", entry, _SECTIONS["devices"])
         device_id = entry.get("id")
@@ -182,7 +195,8 @@ def load_config(path: Path | None) -> ServeConfig:
         kind = entry.get("kind", "DOCUMENT_READER")
         if kind not in KINDS:
             raise ConfigError(f"devices[{i}].kind must be one of {', '.join(KINDS)}")
-        default_caps = ["TRANSLATE_TEXT"] if kind == "TRANSLATION_DEVICE" else []
+        line_reader = entry.get("driver") in LINE_DRIVERS
+        default_caps = ["TRANSLATE_TEXT"] if kind == "TRANSLATION_DEVICE" else ["MRZ"] if line_reader else []
         caps = tuple(entry.get("capabilities", ["CHIP"] if entry.get("pcsc_reader") else default_caps))
         try:
             link = parse_device_link(f"devices[{i}]", entry)
@@ -190,10 +204,30 @@ def load_config(path: Path | None) -> ServeConfig:
             raise ConfigError(str(exc)) from None
         if not all(c in CAPABILITIES for c in caps):
             raise ConfigError(f"devices[{i}].capabilities must be from {', '.join(CAPABILITIES)}")
+        if "desk" in entry:
+            if not isinstance(entry["desk"], str) or not entry["desk"]:
+                raise ConfigError(f"devices[{i}].desk must be a non-empty string")
+            config.desks[device_id] = entry["desk"]
+        if line_reader:
+            if entry.get("pcsc_reader"):
+                raise ConfigError(f"devices[{i}]: pcsc_reader does not apply to driver {entry['driver']!r}")
+            try:
+                readers.append(parse_line_reader(f"devices[{i}]", entry, device_id=device_id, kind=kind,
+                                                 display_name=entry.get("display_name", ""),
+                                                 vendor=entry.get("vendor", ""), model=entry.get("model", "")))
+            except LineReaderConfigError as exc:
+                raise ConfigError(str(exc)) from None
+        elif entry.get("driver", "pcsc") != "pcsc":
+            raise ConfigError(f"devices[{i}].driver must be pcsc, {' or '.join(LINE_DRIVERS)}")
+        else:
+            stray = sorted(k for k in LINE_READER_KEYS if k in entry)
+            if stray:
+                raise ConfigError(f"devices[{i}]: {', '.join(stray)} only apply to driver serial or hid")
         parsed.append(DeviceConfig(id=device_id, pcsc_reader=entry.get("pcsc_reader"), kind=kind,
                                    display_name=entry.get("display_name", ""), capabilities=caps,
                                    vendor=entry.get("vendor", ""), model=entry.get("model", ""), **link))
     config.devices = tuple(parsed)
+    config.line_readers = tuple(readers)
     return config
 
 
