@@ -72,7 +72,7 @@ def test_profile_verdict_through_the_daemon(name, vpcd_card, client, pcscd):  # 
     matches = result.verdict.get("mrz_matches_chip").status
     if name == "fault-tampered-dg":  # DG1 was altered after signing: it no longer matches the page
         assert matches is CheckStatus.FAILED, summary
-    elif name != "quirk-wrong-mac-sod":  # nothing kept from an untrusted session
+    elif name != "quirk-wrong-mac-sod" and not name.startswith("hostile-"):  # nothing kept from those reads
         assert matches is CheckStatus.PASSED, summary
     if name == "quirk-pulled-mid-dg2":
         assert result.reading.recoveries >= 1
@@ -91,7 +91,7 @@ def test_profile_verdict_through_the_daemon(name, vpcd_card, client, pcscd):  # 
                              capture_output=True, text=True, timeout=90, check=False)
     finally:
         done.set()
-    assert cli.returncode in (0, 6), cli.stderr
+    assert cli.returncode in (0, 6, 7), cli.stderr  # 6: SM failure, 7: a chip that misbehaves
     report = json.loads(cli.stdout)
     assert report["verdict"] == result.verdict.status.value
     assert [(c["name"], c["status"], c["reason"], c["decisive"]) for c in report["checks"]] == [

@@ -66,6 +66,23 @@ class FixedValues:
     pace_ephemeral_key: int | None = None
 
 
+def _with_giant_header(document: ChipDocument, fid: int | None) -> ChipDocument:
+    """The document with one file's outer length replaced by 2^31 - 1 (tag kept, 84 7FFFFFFF)."""
+    if fid is None:
+        return document
+    import dataclasses
+
+    def patch(files: dict[int, bytes]) -> dict[int, bytes]:
+        if fid not in files:
+            return files
+        content = files[fid]
+        first = content[1]
+        header = 2 + (first & 0x7F if first & 0x80 else 0)
+        return {**files, fid: content[:1] + b"\x84\x7f\xff\xff\xff" + content[header:]}
+
+    return dataclasses.replace(document, app_files=patch(document.app_files), ef_files=patch(document.ef_files))
+
+
 class VirtualCard:
     """One chip in the field. State that real chips lose on reset or removal (selection, challenge,
     PACE run, SM session) lives in `_reset_session`; fault bookkeeping (which one-shot faults fired)
@@ -75,11 +92,11 @@ class VirtualCard:
 
     def __init__(self, document: ChipDocument, faults: CardFaults | None = None,
                  rng: Callable[[int], bytes] = os.urandom, *, fixed: FixedValues | None = None) -> None:
-        self.document = document
         self.faults = faults or CardFaults()
+        self.document = _with_giant_header(document, self.faults.giant_header_fid)
         self.rng = rng
         self.fixed = fixed or FixedValues()
-        self.files = FileSystem(document)
+        self.files = FileSystem(self.document)
         self.apdu_count = 0
         self._removed = False
         self._pull_count_fired = False
@@ -240,6 +257,8 @@ class VirtualCard:
         return self.files.select(cmd), SW_OK
 
     def _read_binary(self, cmd: Command, secure: bool) -> tuple[bytes, int]:
+        if self.faults.wrong_le_forever:
+            raise CardError(0x6C10, "wrong Le: 16 bytes available (always)")
         max_le = self.faults.max_le
         if max_le is not None and cmd.ne > max_le:
             raise CardError(SW_WRONG_LENGTH, "Le larger than this chip supports")
@@ -260,6 +279,9 @@ class VirtualCard:
         ):
             self._pull(count=False)
         self._last_read = result
+        drip = self.faults.drip_feed
+        if drip is not None and cmd.ins == 0xB0 and len(result.data) > drip:
+            return result.data[:drip], SW_OK
         return result.data, result.sw
 
     def _get_challenge(self, cmd: Command, secure: bool) -> tuple[bytes, int]:

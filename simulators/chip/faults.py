@@ -46,3 +46,11 @@ class CardFaults:
     # A protected READ BINARY past the end of the file is answered in plain (the tail and 6282,
     # unprotected), which ends the secure-messaging session.
     read_past_end_unprotected: bool = False
+    # Hostile chips (a reader must end these within its budgets, never loop or exhaust memory):
+    # every READ BINARY answered 6C10 ("use Le 16"), whatever Le it asked for;
+    wrong_le_forever: bool = False
+    # READ BINARY returns at most this many bytes (with 9000), however many were asked for;
+    drip_feed: int | None = None
+    # the file with this FID announces 2^31 - 1 bytes in its outer TLV header (011C: EF.CardAccess,
+    # read before any access control).
+    giant_header_fid: int | None = None
