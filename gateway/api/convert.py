@@ -207,6 +207,11 @@ def event_to_pb(event: model.ProgressEvent, sequence: int, elapsed_s: float) -> 
         m.document_lost.CopyFrom(pb.DocumentLostEvent(reason=event.reason, file=event.file))
     elif isinstance(event, model.CheckCompleted):
         m.check_completed.CopyFrom(pb.CheckCompletedEvent(check=check_to_pb(event.check)))
+    elif isinstance(event, model.AwaitingMRZ):
+        m.awaiting_mrz.CopyFrom(pb.AwaitingMrzEvent(device_id=event.device_id, timeout=_duration(event.timeout_s)))
+    elif isinstance(event, model.MRZReceived):
+        m.mrz_read.CopyFrom(pb.MrzReadEvent(device_id=event.device_id, printed_mrz=mrz_to_pb(event.result),
+                                            framing=event.framing, age=_duration(event.age_s)))
     return m
 
 
@@ -228,7 +233,7 @@ def device_to_pb(d: DeviceSnapshot) -> dpb.Device:
                           message=d.health.message, since=_timestamp(d.health.since)),
         document=dpb.DocumentPresence.Value(f"DOCUMENT_PRESENCE_{d.document}"),
         queue_length=d.queue_length, busy=d.busy, vendor=d.vendor, model=d.model, firmware=d.firmware,
-        languages=list(d.languages),
+        languages=list(d.languages), desk=d.desk,
     )
 
 
@@ -254,6 +259,11 @@ def event_from_pb(m: pb.VerifyStreamResponse) -> model.ProgressEvent | model.Ver
         return model.DocumentLost(m.document_lost.reason, m.document_lost.file)
     if which == "check_completed":
         return model.CheckCompleted(check_from_pb(m.check_completed.check))
+    if which == "awaiting_mrz":
+        return model.AwaitingMRZ(m.awaiting_mrz.device_id, _seconds(m.awaiting_mrz.timeout))
+    if which == "mrz_read":
+        r = m.mrz_read
+        return model.MRZReceived(r.device_id, mrz_from_pb(r.printed_mrz), r.framing, _seconds(r.age))
     if which == "result":
         return result_from_pb(m.result)
     raise ValueError(f"unknown stream event {which!r}")
@@ -270,7 +280,7 @@ def device_from_pb(m: dpb.Device) -> DeviceSnapshot:
                       m.health.message, m.health.since.ToDatetime(dt.UTC)),
         document=dpb.DocumentPresence.Name(m.document).removeprefix("DOCUMENT_PRESENCE_"),
         queue_length=m.queue_length, busy=m.busy, vendor=m.vendor, model=m.model, firmware=m.firmware,
-        languages=tuple(m.languages),
+        languages=tuple(m.languages), desk=m.desk,
     )
 
 

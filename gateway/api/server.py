@@ -1,6 +1,7 @@
 """The daemon: listeners (TCP, Unix socket, TLS/mTLS), services, health, reflection, graceful stop.
 
-Lifecycle: `start()` binds every listener, starts device monitoring and reports SERVING;
+Lifecycle: `start()` binds every listener, starts device monitoring (PC/SC and the configured MRZ
+line readers) and reports SERVING;
 `shutdown()` first reports NOT_SERVING (so load balancers and clients stop sending), refuses new
 work, lets running calls finish for `shutdown_grace_s`, then stops the server and the device threads.
 """
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -23,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 
 from gateway.service.config import ServeConfig
 from gateway.service.devices import DeviceRegistry, PcscMonitor
+from gateway.service.line_reader_monitor import LineReaderMonitor
 from gateway.service.translation import TranslationDesk, TranslationSetupError
 from gateway.service.verification import DocumentVerifier
 
@@ -77,6 +80,7 @@ class GatewayDaemon:
     monitor_pcsc: bool = True
     bound: dict[str, str] = field(default_factory=dict)  # requested address -> actual (port 0 resolved)
     translation: TranslationDesk | None = None  # built from the config at start() unless given
+    usb_backend: Any = None  # pyusb backend for HID line readers (None: pyusb's default, libusb)
 
     def __post_init__(self) -> None:
         self.registry: DeviceRegistry | None = None
@@ -84,6 +88,7 @@ class GatewayDaemon:
         self.health = health.aio.HealthServicer()
         self.draining = Draining()
         self._monitor: PcscMonitor | None = None
+        self.line_readers: LineReaderMonitor | None = None
         self._verification: VerificationServicer | None = None
         self._translation: TranslationServicer | None = None
         self._stopped = asyncio.Event()
@@ -92,7 +97,8 @@ class GatewayDaemon:
     async def start(self) -> None:
         t0 = time.monotonic()
         c = self.config
-        self.registry = DeviceRegistry(c.queue_per_reader, c.devices, self.simulated_readers, self.mrz_sources)
+        self.registry = DeviceRegistry(c.queue_per_reader, c.devices, self.simulated_readers, self.mrz_sources,
+                                       mrz_fresh_s=c.mrz_fresh_s)
         interceptors = [TokenInterceptor(c.tokens)] if c.tokens else []
         self.server = grpc.aio.server(
             interceptors=interceptors,
@@ -120,11 +126,17 @@ class GatewayDaemon:
         self._bind_all()
         await self.server.start()
         self._fix_socket_modes()
+        loop = asyncio.get_running_loop()
+        self.line_readers = LineReaderMonitor(c.line_readers, self.registry, loop, usb_backend=self.usb_backend)
+        self.line_readers.start()
         if self.monitor_pcsc:
             self._monitor = PcscMonitor(self.registry, asyncio.get_running_loop())
             self._monitor.start()
             await asyncio.get_running_loop().run_in_executor(None, self._monitor.ready.wait, 3.0)
             await asyncio.sleep(0)  # let the monitor's first events reach the registry
+        # each line reader has opened its port or said why not (a missing port answers at once)
+        await loop.run_in_executor(None, self.line_readers.ready.wait, 1.0)
+        await asyncio.sleep(0)
         for service in ("", *SERVICE_NAMES):
             await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
         self._translation.probe_devices(asyncio.get_running_loop())  # in the background: never delays readiness
@@ -188,6 +200,8 @@ class GatewayDaemon:
         log.info("shutting down", extra={"event": "shutdown"})
         await self.health.enter_graceful_shutdown()
         self.draining.active = True
+        if self.registry is not None:
+            self.registry.mrz.close()  # calls waiting for a swipe end now (nobody swiped: nothing is lost)
         deadline = time.monotonic() + grace
         while ((self._verification is not None and self._verification.active)
                or (self._translation is not None and self._translation.active)) and time.monotonic() < deadline:
@@ -198,6 +212,8 @@ class GatewayDaemon:
         await self.server.stop(min(0.5, max(0.05, deadline - time.monotonic())))
         if self._monitor is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._monitor.stop)
+        if self.line_readers is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.line_readers.stop)
         if self._verification is not None:
             stop_executor(self._verification)
         if self._translation is not None:

@@ -91,19 +91,18 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
         operation_id: str,
         started: float,
     ) -> model.VerifyResult:
-        raw = convert.request_from_pb(request)
-        if raw.use_device_mrz and not raw.mrz:
-            # the scanner of the reader that holds the document (a real scanner's read would queue too)
-            raw.mrz = self.registry.read_mrz(self.registry.choose_reader(raw.reader_id).id)
-            raw.use_device_mrz = False
-        request_input = validate_request(raw)
-        if not request_input.uses_chip:
+        request_input = validate_request(convert.request_from_pb(request))
+        remaining = context.time_remaining()
+        budget = self.operation_timeout_s if remaining is None else min(remaining, self.operation_timeout_s)
+        device = self.registry.choose_reader(request_input.reader_id) if request_input.uses_chip else None
+        if request_input.use_device_mrz:
+            # a line reader's swipe (fresh, or waited for until the deadline) or the reader's own scanner
+            request_input = await self.registry.mrz.for_request(
+                request_input, device.id if device is not None else None, started + budget, on_event, on_queued)
+        if device is None:
             token = CancelToken()
             return self.verifier.verify(request_input, on_event, token, None, operation_id=operation_id,
                                         started_at=started)
-        device = self.registry.choose_reader(request_input.reader_id)
-        remaining = context.time_remaining()
-        budget = self.operation_timeout_s if remaining is None else min(remaining, self.operation_timeout_s)
         token = CancelToken(started + budget)
         loop = asyncio.get_running_loop()
 

@@ -118,6 +118,26 @@ class MRZMailbox:
                     return None
                 self._cond.wait(left)
 
+    def claim(self, seq: int) -> MRZRead | None:
+        """Take the latest read only if it is read number `seq` (not a newer one, not one already taken):
+        for a consumer that learnt of the read from an event and must not take a different one."""
+        with self._cond:
+            read = self._fresh(None)
+            if read is None or read.seq != seq:
+                return None
+            self._latest = None
+            return read
+
+    def give_back(self, read: MRZRead) -> bool:
+        """Return a taken read that was not used after all (its caller went away), unless a newer read
+        arrived meanwhile; so a swipe is not lost to a cancelled call. True if it is back."""
+        with self._cond:
+            if self._latest is not None or read.seq != self._seq:
+                return False
+            self._latest = read
+            self._cond.notify_all()
+            return True
+
     def clear(self) -> None:
         with self._cond:
             self._latest = None

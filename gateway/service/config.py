@@ -14,6 +14,7 @@
     max_message_bytes = 4194304
     operation_timeout_s = 60    # device work stops after this even when the client set no deadline
     shutdown_grace_s = 5        # how long running calls may finish on SIGTERM
+    mrz_fresh_s = 15            # use_device_mrz: a line reader's reading this recent is used without a new swipe
 
     [trust]
     path = "/etc/gateway/trust"  # master lists, CSCA certificates, CRLs for passive authentication
@@ -45,6 +46,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from gateway.drivers.line_reader import RETAIN_S
 
 from .devices import CAPABILITIES, KINDS, DeviceConfig
 from .line_readers import LINE_DRIVERS, LINE_READER_KEYS, LineReaderConfig, LineReaderConfigError, parse_line_reader
@@ -78,6 +81,7 @@ class ServeConfig:
     max_message_bytes: int = 4 * 1024 * 1024
     operation_timeout_s: float = 60.0
     shutdown_grace_s: float = 5.0
+    mrz_fresh_s: float = 15.0  # gateway.service.device_mrz.FRESH_S
     trust_path: Path | None = None
     devices: tuple[DeviceConfig, ...] = ()
     line_readers: tuple[LineReaderConfig, ...] = ()  # [[devices]] with driver serial/hid (also in devices)
@@ -94,7 +98,7 @@ class ServeConfig:
 _SECTIONS = {
     "server": {"listen", "unix_socket_mode", "tls_cert", "tls_key", "client_ca", "token_file"},
     "limits": {"queue_per_reader", "max_concurrent_rpcs", "max_message_bytes", "operation_timeout_s",
-               "shutdown_grace_s"},
+               "shutdown_grace_s", "mrz_fresh_s"},
     "trust": {"path"},
     "simulate": {"profiles", "kbit_s"},
     "devices": {"id", "pcsc_reader", "kind", "display_name", "capabilities", "vendor", "model", "desk", "driver",
@@ -159,9 +163,11 @@ def load_config(path: Path | None) -> ServeConfig:
     for key in ("queue_per_reader", "max_concurrent_rpcs", "max_message_bytes"):
         if key in limits:
             setattr(config, key, _positive(f"limits.{key}", limits[key]))
-    for key in ("operation_timeout_s", "shutdown_grace_s"):
+    for key in ("operation_timeout_s", "shutdown_grace_s", "mrz_fresh_s"):
         if key in limits:
             setattr(config, key, _positive(f"limits.{key}", limits[key], float))
+    if config.mrz_fresh_s > RETAIN_S:
+        raise ConfigError(f"limits.mrz_fresh_s must be at most {RETAIN_S:g} s (line readers forget a reading then)")
     trust = _keys("trust", data.get("trust", {}), _SECTIONS["trust"])
     if "path" in trust:
         config.trust_path = rel(trust["path"], "trust.path")
@@ -225,7 +231,9 @@ def load_config(path: Path | None) -> ServeConfig:
                 raise ConfigError(f"devices[{i}]: {', '.join(stray)} only apply to driver serial or hid")
         parsed.append(DeviceConfig(id=device_id, pcsc_reader=entry.get("pcsc_reader"), kind=kind,
                                    display_name=entry.get("display_name", ""), capabilities=caps,
-                                   vendor=entry.get("vendor", ""), model=entry.get("model", ""), **link))
+                                   vendor=entry.get("vendor", ""), model=entry.get("model", ""),
+                                   desk=entry.get("desk", ""), driver=entry["driver"] if line_reader else "",
+                                   **link))
     config.devices = tuple(parsed)
     config.line_readers = tuple(readers)
     return config

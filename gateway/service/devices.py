@@ -1,10 +1,13 @@
-"""The devices the daemon knows: attach/detach, document in/out, health, and per-reader queues.
+"""The devices the daemon knows: attach/detach, document in/out, health, desks, and per-reader queues.
 
-PC/SC readers are discovered by a watcher thread (gateway.drivers.pcsc.ReaderWatcher) whose events
-are handed to the asyncio loop; everything else here runs on the loop, so no locks are needed. The
-model covers all three device kinds of the mission (desk document readers, mobile ID checkers,
-translation devices); today only PC/SC chip readers have a driver. Configured devices that are not
-attached are listed with health UNAVAILABLE, so a desk PC shows "reader unplugged" rather than nothing.
+PC/SC readers are discovered by a watcher thread (gateway.drivers.pcsc.ReaderWatcher), MRZ line
+readers by their own reader threads (`gateway.service.line_reader_monitor`); both hand their events
+to the asyncio loop, and everything here runs on the loop, so no locks are needed. The model covers
+all three device kinds of the mission (desk document readers, mobile ID checkers, translation
+devices). Configured devices that are not attached are listed with health UNAVAILABLE, so a desk PC
+shows "reader unplugged" rather than nothing. A `desk` (config) groups the devices that serve one
+desk: a Verify with `use_device_mrz` takes the MRZ from the line reader of the chip reader's desk
+(`gateway.service.device_mrz`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from gateway.drivers.byte_source import NOT_FOUND
+from gateway.drivers.line_events import (
+    DETACHED,
+    NOT_ATTACHED,
+    HealthChanged,
+    LineReaderEvent,
+    MRZRead,
+    ReaderAttached,
+    ReaderDetached,
+    ReaderUnavailable,
+)
+
 from .cancel import CancelToken
+from .device_mrz import MRZSources, ScannerSource
 
 if TYPE_CHECKING:
     from .verification import ChipDevice
@@ -69,6 +85,7 @@ class DeviceSnapshot:
     model: str = ""
     firmware: str = ""
     languages: tuple[str, ...] = ()
+    desk: str = ""  # config `desk`: the devices of one desk work together (chip reader + line reader)
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,20 @@ class DeviceConfig:
     offline: bool = False
     timeout_s: float = 5.0
     languages: tuple[str, ...] = ()
+    desk: str = ""  # groups the devices of one desk
+    driver: str = ""  # "serial" / "hid" for MRZ line readers; empty otherwise (pcsc, translator, none)
+
+
+#: The driver name a device shows in the API, by config driver.
+LINE_DRIVER_NAMES = {"serial": "serial-mrz", "hid": "hid-mrz"}
+#: Line reader health reasons that both mean "not there"; a change between them is not news.
+_ABSENT_REASONS = {DETACHED, NOT_ATTACHED}
+
+
+def _driver_name(c: DeviceConfig) -> str:
+    if c.driver in LINE_DRIVER_NAMES:
+        return LINE_DRIVER_NAMES[c.driver]
+    return "pcsc" if c.pcsc_reader else ("translator" if c.address else "none")
 
 
 class DeviceRegistry:
@@ -111,7 +142,8 @@ class DeviceRegistry:
 
     def __init__(self, queue_limit: int = 8, configured: tuple[DeviceConfig, ...] = (),
                  simulated_readers: Mapping[str, str] | None = None,
-                 mrz_sources: Mapping[str, Callable[[], str]] | None = None) -> None:
+                 mrz_sources: Mapping[str, Callable[[], str]] | None = None, *,
+                 mrz_fresh_s: float | None = None) -> None:
         self.queue_limit = queue_limit
         self._devices: dict[str, _Device] = {}
         self._by_pcsc: dict[str, str] = {}
@@ -119,13 +151,15 @@ class DeviceRegistry:
         self._simulated = dict(simulated_readers or {})  # reader name -> simulator profile
         self._mrz_sources = dict(mrz_sources or {})  # reader name -> its MRZ scanner
         self._aliases = {c.pcsc_reader: c for c in configured if c.pcsc_reader}
+        self._order = [c.id for c in configured]  # config order: "the first line reader of the desk"
+        #: Where a Verify's MRZ comes from when the caller asks for the device's (use_device_mrz).
+        self.mrz = MRZSources(self, mrz_fresh_s)
         for c in configured:
             self._add(c.id, c.pcsc_reader, DeviceSnapshot(
                 id=c.id, display_name=c.display_name or c.pcsc_reader or c.id, kind=c.kind,
-                capabilities=c.capabilities,
-                driver="pcsc" if c.pcsc_reader else ("translator" if c.address else "none"),
+                capabilities=c.capabilities, driver=_driver_name(c),
                 attached=False, health=Health("UNAVAILABLE", "NOT_ATTACHED", "The device is not attached."),
-                vendor=c.vendor, model=c.model, languages=c.languages))
+                vendor=c.vendor, model=c.model, languages=c.languages, desk=c.desk))
 
     # --- queries ------------------------------------------------------------------------------------
 
@@ -151,19 +185,30 @@ class DeviceRegistry:
 
         return PcscChipDevice(device_id, self.pcsc_name(device_id), cancel)
 
-    def read_mrz(self, device_id: str) -> str:
-        """The printed MRZ from the device's scanner (FAILED_PRECONDITION if it has none)."""
-        name = self._find(device_id).pcsc_name
-        source = self._mrz_sources.get(name or "")
-        if source is None:
-            raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_UNSUPPORTED",
-                               f"device {device_id!r} has no MRZ scanner; send the MRZ in field mrz")
-        return source()
+    def desk_devices(self, desk: str) -> list[DeviceSnapshot]:
+        """The devices of one desk, in config order (devices found at run time after them)."""
+        if not desk:
+            return []
+        rank = {device_id: i for i, device_id in enumerate(self._order)}
+        members = [d for d in self._devices.values() if d.info.desk == desk]
+        members.sort(key=lambda d: (rank.get(d.info.id, len(rank)), d.info.id))
+        return [d.snapshot() for d in members]
+
+    def resolve(self, device_id: str, capability: str) -> str:
+        """A device id, or a desk name standing for that desk's first device with `capability`
+        (a device id wins over a desk of the same name). NOT_FOUND when it is neither."""
+        if device_id in self._devices:
+            return device_id
+        for device in self.desk_devices(device_id):
+            if capability in device.capabilities:
+                return device.id
+        return self._find(device_id).info.id  # raises DEVICE_NOT_FOUND
 
     def choose_reader(self, device_id: str) -> DeviceSnapshot:
-        """The reader for a chip operation: the named one, else the first chip reader holding a document."""
+        """The reader for a chip operation: the named one (or the chip reader of the named desk), else
+        the first chip reader holding a document."""
         if device_id:
-            device = self.get(device_id)
+            device = self.get(self.resolve(device_id, "CHIP"))
             if "CHIP" not in device.capabilities:
                 raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_UNSUPPORTED",
                                    f"device {device_id!r} cannot read chips")
@@ -235,8 +280,12 @@ class DeviceRegistry:
             driver="pcsc", simulated=reader in self._simulated,
             health=Health("UNAVAILABLE", "NOT_ATTACHED", "The device is not attached."),
             vendor=conf.vendor if conf else ("gateway simulator" if reader in self._simulated else ""),
-            model=conf.model if conf else (f"profile {self._simulated[reader]}" if reader in self._simulated else ""))
-        return self._add(device_id, reader, info)
+            model=conf.model if conf else (f"profile {self._simulated[reader]}" if reader in self._simulated else ""),
+            desk=conf.desk if conf else "")
+        device = self._add(device_id, reader, info)
+        if reader in self._mrz_sources:  # the simulated desk reader's own scanner: one more MRZ source
+            self.mrz.add(ScannerSource(device_id, self._mrz_sources[reader]))
+        return device
 
     def reader_attached(self, reader: str, present: bool = False) -> None:
         device = self._pcsc_device(reader)
@@ -276,6 +325,53 @@ class DeviceRegistry:
         if attached != before.attached:
             self._publish("ATTACHED" if attached else "DETACHED", device)
         elif changed:
+            self._publish("HEALTH_CHANGED", device)
+
+    def line_reader(self, device_id: str, *, display_name: str, source: object) -> None:
+        """A configured MRZ line reader whose driver now runs: its display name and MRZ source."""
+        device = self._find(device_id)
+        if not device.info.display_name or device.info.display_name == device_id:
+            device.info = replace(device.info, display_name=display_name)
+        self.mrz.add(source)  # type: ignore[arg-type]
+
+    def line_reader_event(self, event: LineReaderEvent) -> None:
+        """A line reader's driver reports (on the loop): attach, detach, health, a document read.
+
+        A swipe is momentary: a read gives DOCUMENT_INSERTED and DOCUMENT_REMOVED at once. The
+        driver's UNAVAILABLE "NOT_ATTACHED" right after a detach is the same news and gives no event;
+        a changed message with the same state and reason (e.g. naming the path) is kept silently.
+        """
+        device = self._devices.get(event.device_id)
+        if device is None:
+            return
+        if isinstance(event, ReaderUnavailable):  # the port cannot be opened: the same as a health change
+            reason = NOT_ATTACHED if event.code == NOT_FOUND else event.code
+            event = HealthChanged(event.device_id, "UNAVAILABLE", reason, event.message, event.time)
+        info = device.info
+        if isinstance(event, MRZRead):
+            for presence, kind in (("PRESENT", "DOCUMENT_INSERTED"), ("ABSENT", "DOCUMENT_REMOVED")):
+                device.info = replace(device.info, document=presence)
+                self._publish(kind, device)
+            self.mrz.delivered(event)
+        elif isinstance(event, ReaderAttached):
+            if not info.attached:
+                device.info = replace(info, attached=True, health=Health(), document="ABSENT")
+                self._publish("ATTACHED", device)
+        elif isinstance(event, ReaderDetached):
+            if info.attached:
+                device.info = replace(info, attached=False, document="UNSPECIFIED",
+                                      health=Health("UNAVAILABLE", event.code, event.message))
+                self._publish("DETACHED", device)
+            self.mrz.detached(event.device_id, event.code)
+        elif isinstance(event, HealthChanged):
+            before = info.health
+            same = (event.state, event.reason) == (before.state, before.reason) or (
+                event.state == before.state == "UNAVAILABLE" and {event.reason, before.reason} <= _ABSENT_REASONS)
+            if same:
+                if event.reason == before.reason and event.message and event.message != before.message:
+                    device.info = replace(info, health=replace(before, message=event.message))
+                return
+            device.info = replace(info, health=Health(event.state, event.reason, event.message))
             self._publish("HEALTH_CHANGED", device)
 
     def pcsc_service_state(self, up: bool, message: str = "") -> None:

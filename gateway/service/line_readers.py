@@ -21,8 +21,8 @@ A `[[devices]]` entry with `driver = "serial"` or `driver = "hid"` is a line rea
     report_format = "length-prefixed"   # or "raw"
 
 This module parses such entries (`parse_line_reader`, used by `gateway.service.config`) and builds
-running `LineReader`s from them. It knows no transport: the daemon's API layer will map
-`LineReaderSet` events onto DeviceService (see docs/line-readers.md, "Integration").
+running `LineReader`s from them. It knows no transport: `gateway.service.line_reader_monitor` runs
+them in the daemon and maps their events onto the DeviceRegistry (see docs/line-readers.md).
 """
 
 from __future__ import annotations
@@ -139,6 +139,8 @@ class LineReaderSet:
             reader.start()
 
     def stop(self) -> None:
+        for reader in self.readers.values():  # every thread sees the stop first, then each is joined
+            reader.stop(timeout_s=0)
         for reader in self.readers.values():
             reader.stop()
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from gateway.mrz import MRZResult
 from gateway.nfc.reading.quirks import Quirk
 from gateway.verify.events import AccessEstablished, CheckCompleted, DocumentDetected, DocumentLost, FileProgress
 from gateway.verify.result import AccessInfo, FaceImage, FileRead, ReadingStats, Timings, VerifyResult
@@ -20,11 +21,13 @@ from gateway.verify.result import AccessInfo, FaceImage, FileRead, ReadingStats,
 
 @dataclass(frozen=True)
 class ChipAccessSpec:
-    """One password source. `mrz_text` is a whole MRZ; `document_key` = (number, YYMMDD birth, YYMMDD expiry)."""
+    """One password source. `mrz_text` is a whole MRZ; `document_key` = (number, YYMMDD birth, YYMMDD expiry);
+    `from_device_mrz`: the MRZ a device is still to deliver (replaced by `mrz_text` once it has)."""
 
     mrz_text: str | None = None
     document_key: tuple[str, str, str] | None = None
     can: str | None = None
+    from_device_mrz: bool = False
 
     @property
     def password_kind(self) -> str:
@@ -36,15 +39,27 @@ class VerifyInput:
     """A validated request (see `gateway.service.validation.validate_request`)."""
 
     reader_id: str = ""
-    mrz: str | None = None
+    mrz: str | MRZResult | None = None  # typed text, or a device's already checked reading
     chip_access: ChipAccessSpec | None = None
     checks: frozenset[str] | None = None  # None: every applicable check
     return_face_image: bool = False
     reference_date: dt.date | None = None
+    use_device_mrz: bool = False  # the printed MRZ is still to come from a device (gateway.service.device_mrz)
+    mrz_device_id: str = ""  # the device the printed MRZ came from
+    mrz_wait_s: float = 0.0  # time spent getting it (queue for the line reader, waiting for the swipe)
 
     @property
     def uses_chip(self) -> bool:
         return self.chip_access is not None
+
+    def with_device_mrz(self, device_id: str, result: MRZResult, wait_s: float = 0.0) -> VerifyInput:
+        """The request once the device has delivered the printed MRZ: it is the printed MRZ and, with
+        `use_printed_mrz`, the chip's key (from the lines as corrected by their check digits)."""
+        access = self.chip_access
+        if access is not None and access.from_device_mrz:
+            access = ChipAccessSpec(mrz_text="\n".join(result.lines))
+        return replace(self, mrz=result, chip_access=access, use_device_mrz=False, mrz_device_id=device_id,
+                       mrz_wait_s=wait_s)
 
 
 # --- progress events ----------------------------------------------------------------------------------
@@ -63,7 +78,29 @@ class Started:
     operation_id: str
 
 
-ProgressEvent = Queued | Started | DocumentDetected | AccessEstablished | FileProgress | DocumentLost | CheckCompleted
+@dataclass(frozen=True)
+class AwaitingMRZ:
+    """use_device_mrz and no fresh reading: the call waits for a swipe on this line reader."""
+
+    device_id: str
+    timeout_s: float
+
+
+@dataclass(frozen=True, repr=False)
+class MRZReceived:
+    """use_device_mrz: the printed MRZ arrived from a device (checked and corrected)."""
+
+    device_id: str
+    result: MRZResult
+    framing: str
+    age_s: float  # how old the reading was when the call took it; 0 when the call waited for it
+
+    def __repr__(self) -> str:  # no MRZ characters
+        return f"MRZReceived(device_id={self.device_id!r}, format={self.result.format}, valid={self.result.valid})"
+
+
+ProgressEvent = (Queued | AwaitingMRZ | MRZReceived | Started | DocumentDetected | AccessEstablished | FileProgress
+                 | DocumentLost | CheckCompleted)
 ProgressCallback = Callable[[ProgressEvent], None]
 
 
@@ -74,6 +111,7 @@ def ignore_progress(_event: ProgressEvent) -> None:
 __all__ = [
     "AccessEstablished",
     "AccessInfo",
+    "AwaitingMRZ",
     "CheckCompleted",
     "ChipAccessSpec",
     "DocumentDetected",
@@ -81,6 +119,7 @@ __all__ = [
     "FaceImage",
     "FileProgress",
     "FileRead",
+    "MRZReceived",
     "ProgressCallback",
     "ProgressEvent",
     "Queued",

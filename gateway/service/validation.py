@@ -76,8 +76,11 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
     if kind == "use_printed_mrz":
         if not raw.use_printed_mrz:
             violations.append(FieldViolation("chip_access.use_printed_mrz", "must be true when chosen"))
+        elif mrz is None and raw.use_device_mrz:
+            access = ChipAccessSpec(from_device_mrz=True)  # the key comes with the device's reading
         elif mrz is None:
-            violations.append(FieldViolation("chip_access.use_printed_mrz", "needs the printed MRZ in field mrz"))
+            violations.append(FieldViolation("chip_access.use_printed_mrz",
+                                             "needs the printed MRZ in field mrz (or use_device_mrz)"))
         else:
             access = ChipAccessSpec(mrz_text=mrz)
     elif kind == "mrz":
@@ -124,7 +127,7 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
 
     if raw.use_device_mrz and raw.mrz.strip():
         violations.append(FieldViolation("use_device_mrz", "give the MRZ in field mrz or use_device_mrz, not both"))
-    if mrz is None and not kind and not violations:
+    if mrz is None and not kind and not raw.use_device_mrz and not violations:
         violations.append(FieldViolation("mrz", "give the printed MRZ, chip access, or both"))
     if violations:
         return _raise(violations)
@@ -135,6 +138,7 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
         checks=checks,
         return_face_image=raw.return_face_image,
         reference_date=reference_date,
+        use_device_mrz=raw.use_device_mrz,
     )
 
 

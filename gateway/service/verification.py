@@ -50,6 +50,8 @@ class ChipDevice(Protocol):
 
 
 def access_key(access: ChipAccessSpec) -> AccessKey:
+    if access.from_device_mrz:  # the caller forgot VerifyInput.with_device_mrz: a bug, not a bad request
+        raise ServiceError(ErrorKind.INTERNAL, "INTERNAL", "the device's MRZ was not read before the chip")
     try:
         if access.can:
             return CANKey(access.can)
@@ -97,9 +99,12 @@ class DocumentVerifier:
         started_at: float | None = None,
     ) -> VerifyResult:
         started_at = time.monotonic() if started_at is None else started_at
-        queued_s = time.monotonic() - started_at
+        queued_s = time.monotonic() - started_at - request.mrz_wait_s  # the MRZ wait has a phase of its own
         operation_id = operation_id or new_operation_id()
-        reader_id = device.device_id if device is not None and request.chip_access is not None else ""
+        if device is not None and request.chip_access is not None:
+            reader_id = device.device_id
+        else:  # MRZ only: the device the MRZ came from, if any
+            reader_id = request.mrz_device_id
         reporting = progress is not ignore_progress
         if reporting:
             progress(Started(reader_id, operation_id))
@@ -133,7 +138,9 @@ class DocumentVerifier:
                 transport.disconnect()
         result.operation_id, result.reader_id = operation_id, reader_id
         if transport is not None:
-            result.timings.phases["queued"] = queued_s
+            result.timings.phases["queued"] = max(0.0, queued_s)
+        if request.mrz_device_id:
+            result.timings.phases["device_mrz"] = request.mrz_wait_s
         result.timings.total_s = time.monotonic() - started_at
         return result
 
