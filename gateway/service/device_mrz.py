@@ -237,20 +237,23 @@ class MRZSources:
         timeout = deadline - time.monotonic()
         if timeout <= 0:
             raise self._timeout(source.device_id, 0.0)
-        future: asyncio.Future[DeviceReading] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[DeviceReading] = loop.create_future()
         waiters = self._waiters.setdefault(source.device_id, deque())
         waiters.append(future)
+        error = self._timeout(source.device_id, timeout)
+        # A timer, not asyncio.wait_for: on 3.11 wait_for swallows a cancellation that meets a result.
+        timer = loop.call_later(timeout, lambda: future.done() or future.set_exception(error))
         if on_waiting is not None:
             on_waiting(timeout)
         try:
-            return await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise self._timeout(source.device_id, timeout) from None
+            return await future
         except asyncio.CancelledError:
             if future.done() and not future.cancelled() and future.exception() is None:
                 source.give_back(future.result())  # the swipe arrived for a call that is gone
             raise
         finally:
+            timer.cancel()
             with contextlib.suppress(ValueError):
                 waiters.remove(future)
 

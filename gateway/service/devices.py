@@ -211,10 +211,10 @@ class DeviceRegistry:
             device = self.get(self.resolve(device_id, "CHIP"))
             if "CHIP" not in device.capabilities:
                 raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_UNSUPPORTED",
-                                   f"device {device_id!r} cannot read chips")
+                                   f"device {device.id!r} cannot read chips")
             if not device.attached:
                 raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_UNAVAILABLE",
-                                   f"device {device_id!r} is not attached")
+                                   f"device {device.id!r} is not attached")
             return device
         readers = [d for d in self.list() if "CHIP" in d.capabilities and d.attached]
         for d in readers:
