@@ -26,6 +26,7 @@ bench: setup
 	$(BIN)/python benchmarks/mrz_bench.py
 	$(BIN)/python benchmarks/chip_bench.py
 	$(BIN)/python benchmarks/api_bench.py
+	$(BIN)/python benchmarks/line_reader_bench.py
 
 proto: setup
 	$(BIN)/python -m gateway.api.codegen

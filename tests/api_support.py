@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from gateway.api.server import GatewayDaemon
@@ -18,11 +18,12 @@ from gateway.service.verification import DocumentVerifier
 
 class DaemonThread:
     def __init__(self, config: ServeConfig | None = None, verifier: DocumentVerifier | None = None,
-                 monitor_pcsc: bool = False, simulated: dict[str, str] | None = None) -> None:
+                 monitor_pcsc: bool = False, simulated: dict[str, str] | None = None,
+                 mrz_sources: dict[str, Callable[[], str]] | None = None) -> None:
         self.config = config or ServeConfig(listen=["127.0.0.1:0"])
         self.loop = asyncio.new_event_loop()
         self.daemon = GatewayDaemon(self.config, verifier or DocumentVerifier(), simulated_readers=simulated or {},
-                                    monitor_pcsc=monitor_pcsc)
+                                    mrz_sources=mrz_sources or {}, monitor_pcsc=monitor_pcsc)
         self._thread = threading.Thread(target=self.loop.run_forever, name="test-daemon", daemon=True)
 
     def start(self) -> DaemonThread:

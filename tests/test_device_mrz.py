@@ -13,11 +13,22 @@ from gateway.drivers.line_events import HealthChanged, MRZRead, ReaderAttached, 
 from gateway.drivers.line_reader import LineReader, MRZMailbox
 from gateway.drivers.serial_port import SerialSettings, SerialSource
 from gateway.mrz import check
+from gateway.service import model
+from gateway.service.cancel import CancellableTransport, CancelToken
 from gateway.service.device_mrz import LineReaderSource
 from gateway.service.devices import DeviceConfig, DeviceRegistry
 from gateway.service.errors import ServiceError
+from gateway.service.line_reader_monitor import LineReaderMonitor
+from gateway.service.line_readers import LineReaderConfig
 from gateway.service.validation import RawVerifyRequest, validate_request
+from gateway.service.verification import DocumentVerifier
+from gateway.verdict import Status
+from simulators.chip.lds_builder import mrz_lines
+from simulators.chip.profile import load_profile
+from simulators.linereader import faults
+from simulators.linereader.pty_port import PtyPort
 from tests.framing_frames import TD1, TD2, TD3
+from tests.verify_support import in_process_transport, trust_store
 
 MISREAD_TD3 = (TD3[0], TD3[1][:13] + "74O8122" + TD3[1][20:])  # 0 read as O in the birth date
 
@@ -177,3 +188,66 @@ def test_mailbox_claim_and_give_back():
     box.put(_read(TD1, 3))
     assert not box.give_back(second)  # a newer read arrived meanwhile: the old one stays gone
     assert box.latest().seq == 3
+
+
+class InProcessChip:
+    """The simulator's chip behind the in-process link (simulators.chip.inprocess), as the verifier's
+    ChipDevice: the PC/SC hop is the only thing left out (the pcsc-marked end-to-end test has it)."""
+
+    def __init__(self, device_id: str, profile: str, cancel: CancelToken) -> None:
+        self.device_id = device_id
+        self._profile = profile
+        self._cancel = cancel
+
+    def open_transport(self) -> CancellableTransport:
+        return CancellableTransport(in_process_transport(self._profile), self._cancel)
+
+
+def test_a_swipe_on_a_real_pty_keys_the_desks_chip_and_the_verdict_is_genuine(tmp_path):
+    """The desk flow without pcscd: LineReaderMonitor runs the configured reader on a real pty, the
+    swipe (with a misread) arrives through the registry, and its corrected lines open the chip."""
+    profile = "td1-eu-pace"
+    lines = mrz_lines(load_profile(profile))
+    port = PtyPort(tmp_path / "mrz.link")
+    port.plug()
+    config = LineReaderConfig(id="d1-mrz", driver="serial", desk="d1", serial=SerialSettings(port=str(port.link)))
+
+    async def scenario():
+        registry = DeviceRegistry(configured=(DeviceConfig("d1-chip", pcsc_reader="Desk One 00 00", desk="d1"),
+                                              DeviceConfig("d1-mrz", capabilities=("MRZ",), desk="d1",
+                                                           driver="serial")))
+        loop = asyncio.get_running_loop()
+        monitor = LineReaderMonitor((config,), registry, loop)
+        monitor.start()
+        try:
+            await loop.run_in_executor(None, monitor.ready.wait, 5.0)
+            for _ in range(100):
+                if registry.get("d1-mrz").attached:
+                    break
+                await asyncio.sleep(0.02)
+            events: list = []
+            request = _request(access_kind="use_printed_mrz", use_printed_mrz=True, reader_id="d1")
+            task = asyncio.ensure_future(registry.mrz.for_request(request, "d1-chip", time.monotonic() + 10,
+                                                                  events.append, lambda p, d: None))
+            while registry.mrz.waiting == 0:
+                await asyncio.sleep(0.01)
+            await loop.run_in_executor(None, port.play, faults.swipe("desko", lines, ["misread"]))
+            resolved = await task
+            token = CancelToken(time.monotonic() + 30)
+            verifier = DocumentVerifier(trust_store())
+            result = await loop.run_in_executor(None, lambda: verifier.verify(
+                resolved, model.ignore_progress, token, InProcessChip("d1-chip", profile, token)))
+            return events, result
+        finally:
+            await loop.run_in_executor(None, monitor.stop)
+
+    try:
+        events, result = asyncio.run(scenario())
+    finally:
+        port.unplug()
+    assert [type(e).__name__ for e in events] == ["AwaitingMRZ", "MRZReceived"]
+    assert result.reader_id == "d1-chip" and result.access.protocol == "PACE"
+    assert result.verdict.status is Status.GENUINE, [(c.name, c.reason) for c in result.verdict.checks]
+    assert result.printed_mrz.lines == tuple(lines) == result.chip_mrz.lines
+    assert [(c.from_char, c.to_char) for c in result.printed_mrz.corrections] == [("B", "8")]
+    assert result.timings.phases["device_mrz"] > 0

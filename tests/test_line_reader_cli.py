@@ -259,3 +259,22 @@ def test_simulator_refuses_a_fault_that_does_not_apply(tmp_path):
     p = subprocess.run([GATEWAY_SIM, "mrz-reader", "--framing", "desko", "--fault", "bad-bcc", "--link",
                         str(tmp_path / "l")], capture_output=True, text=True, timeout=60, check=False)
     assert p.returncode == 2 and "bad-bcc needs the 3m framing" in p.stderr
+
+
+def test_serve_runs_the_configured_line_reader_and_verify_takes_its_swipe(start, tmp_path):
+    """The desk as processes: `gateway-sim mrz-reader`, `gateway serve --config`, `gateway verify
+    --device-mrz` - the swipe's misread is corrected and shown to the person at the desk."""
+    reader, link = sim(start, tmp_path, "3m", "--mrz", mrz_text(TD1))
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[server]\nlisten = ["127.0.0.1:0"]\n\n[[devices]]\nid = "desk1-mrz"\ndesk = "desk1"\n'
+                      f'driver = "serial"\nport = "{link}"\n')
+    serve = start(GATEWAY, "serve", "--config", str(config), "--log-level", "info")
+    address = serve.stderr_line("gateway: serving on").split("serving on ", 1)[1].strip()
+    verify = start(GATEWAY, "verify", "--server", address, "--reader", "desk1", "--device-mrz", "--mrz-only",
+                   "--progress", "--timeout", "20", "--today", TODAY)
+    assert "swipe the document on desk1-mrz" in verify.stderr_line("swipe the document")
+    reader.send("swipe misread")
+    assert "1 character(s) corrected" in verify.stderr_line("MRZ read by desk1-mrz")
+    assert verify.p.wait(WAIT_S) == 3  # INCONCLUSIVE: MRZ only
+    assert "confirmed by check digits" in verify.stdout_line("MRZ corrected")
+    assert serve.stop() == 0

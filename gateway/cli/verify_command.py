@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the printed MRZ (lines joined by newlines, or concatenated); '-' reads it from stdin. "
                    "Also the chip's access key unless --can or --doc-number is given")
     p.add_argument("--device-mrz", action="store_true",
-                   help="take the printed MRZ from the reader's own MRZ scanner (e.g. a simulated reader)")
+                   help="take the printed MRZ from the device: the reader's own scanner (a simulated reader) "
+                   "or the MRZ line reader of its desk (a recent swipe, else waits for the next one); with "
+                   "--mrz-only, --reader may name the line reader or a desk")
     p.add_argument("--can", metavar="CAN", help="card access number for PACE")
     p.add_argument("--doc-number", metavar="NUMBER", help="chip access by document number (with --birth, --expiry)")
     p.add_argument("--birth", metavar="YYMMDD")
@@ -137,6 +139,11 @@ def _describe(event: object) -> str:
 
     if isinstance(event, model.Queued):
         return f"waiting for reader {event.reader_id} (position {event.position})"
+    if isinstance(event, model.AwaitingMRZ):
+        return f"swipe the document on {event.device_id} (waiting up to {event.timeout_s:.0f} s)"
+    if isinstance(event, model.MRZReceived):
+        fixed = f", {len(event.result.corrections)} character(s) corrected" if event.result.corrections else ""
+        return f"MRZ read by {event.device_id}{fixed}"
     if isinstance(event, model.Started):
         return f"started on {event.reader_id or '(no reader: MRZ only)'}"
     if isinstance(event, model.DocumentDetected):

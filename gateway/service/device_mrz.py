@@ -17,8 +17,8 @@ Both are an `MRZSource`; the verification never knows which one it got. The rule
 * **Errors.** Line reader not attached when the call starts → FAILED_PRECONDITION
   `DEVICE_UNAVAILABLE`; no swipe before the deadline → DEADLINE_EXCEEDED `MRZ_READ_TIMEOUT`;
   the reader unplugged during the wait → UNAVAILABLE `DEVICE_DETACHED` at once; the daemon
-  shutting down → UNAVAILABLE `SHUTTING_DOWN`. A call cancelled after its swipe arrived gives the
-  reading back, so the next call gets it (no swipe is lost).
+  shutting down → UNAVAILABLE `SHUTTING_DOWN`. A call cancelled while waiting, just as its swipe
+  arrives, gives the reading back, so the next call gets it (no swipe is lost).
 
 Waiting costs no thread: the registry hands each `MRZRead` event (already on the loop) to the
 waiting call's future. Calls on one line reader queue FIFO (its `ReaderQueue`), so one swipe goes
