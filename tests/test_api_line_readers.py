@@ -266,3 +266,32 @@ def test_shutdown_ends_a_waiting_call_at_once(tmp_path):
         bg.wait()
         assert time.monotonic() - t0 < 3.0  # not the 10 s grace: nobody is going to swipe
         assert bg.error.code is grpc.StatusCode.UNAVAILABLE and bg.error.reason == "SHUTTING_DOWN"
+
+
+def test_a_usb_hid_line_reader_through_the_daemon(tmp_path):
+    """The HID driver in the daemon: pyusb's own code over the simulated device (the USB host
+    controller is the layer that cannot run here)."""
+    from gateway.service.config import load_config
+    from simulators.linereader.usb_device import ACCESS_IS_VENDOR, SIM_PRODUCT, SimulatedHidReader, SimulatedUsbBus
+    from tests.api_support import DaemonThread
+
+    bus = SimulatedUsbBus()
+    device = bus.plug(SimulatedHidReader())
+    path = tmp_path / "gateway.toml"
+    path.write_text(f'[server]\nlisten = ["127.0.0.1:0"]\n\n[[devices]]\nid = "desk2-ocr"\ndesk = "desk2"\n'
+                    f'driver = "hid"\nvendor_id = {ACCESS_IS_VENDOR}\nproduct_id = {SIM_PRODUCT}\n'
+                    'detach_kernel_driver = true\nframe_timeout_s = 0.5\n')
+    daemon = DaemonThread(load_config(path))
+    daemon.daemon.usb_backend = bus
+    with daemon, GatewayClient(daemon.address, timeout=30) as client:
+        hid = wait_until(lambda: (d := client.describe_device("desk2-ocr")).attached and d, "HID reader attached")
+        assert (hid.driver, hid.desk, hid.health.state) == ("hid-mrz", "desk2", "OK")
+        bg = in_background(lambda: client.verify_stream(**MRZ_ONLY, reader_id="desk2"))
+        bg.next("AwaitingMRZ")
+        device.play(faults.swipe("accessis", TD3, ["misread"]))
+        result = bg.next("VerifyResult")
+        assert result.printed_mrz.lines == TD3 and len(result.printed_mrz.corrections) == 1
+        bus.unplug(device)
+        gone = wait_until(lambda: (d := client.describe_device("desk2-ocr")).health.reason == "DETACHED" and d,
+                          "HID reader detached")
+        assert not gone.attached and gone.health.state == "UNAVAILABLE"
