@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .charset import check_digit
 from .correction import correct
@@ -20,6 +21,9 @@ from .parser import detect_layout, parse, parse_lines, split_lines
 from .result import Correction, Issue, MRZResult
 from .transliterate import transliterate
 
+if TYPE_CHECKING:
+    from .ocr.reading import LineReading
+
 __all__ = [
     "Correction",
     "Issue",
@@ -28,6 +32,7 @@ __all__ = [
     "build_mrz",
     "check",
     "check_digit",
+    "check_readings",
     "parse",
     "transliterate",
 ]
@@ -64,3 +69,12 @@ def check(mrz: str | Sequence[str], *, today: dt.date | None = None, autocorrect
     # Correction made the check digits hold but something else (e.g. an unknown country) is still
     # wrong: show the corrected reading, still invalid.
     return corrected
+
+
+def check_readings(readings: Sequence[LineReading], *, today: dt.date | None = None,
+                   autocorrect: bool = True) -> MRZResult:
+    """`check` for OCR output: every line with per-character alternatives and probabilities.
+
+    The correction then prefers, among the readings that satisfy every check digit and field
+    alphabet, the one the OCR found most likely (see `gateway.mrz.correction`)."""
+    return check([r.text for r in readings], today=today, autocorrect=autocorrect)
