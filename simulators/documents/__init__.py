@@ -36,6 +36,7 @@ __all__ = [
     "DocumentSpec",
     "GroundTruth",
     "MrzFields",
+    "Person",
     "RenderedDocument",
     "check_digit",
     "compose",
@@ -104,7 +105,7 @@ def specimen_spec(name: str) -> DocumentSpec:
 
 
 def _quarter(angle: float) -> int:
-    return int(round((angle % 360) / 90.0)) % 4 * 90
+    return round((angle % 360) / 90.0) % 4 * 90
 
 
 def _box(q: Any) -> tuple[int, int, int, int]:

@@ -186,40 +186,45 @@ def take_picture(page: Page, d: Degradation, seed: int) -> Picture:
         mrz_quad = (first[0], first[1], last[2], last[3])
     portrait = _apply(h, page.portrait_quad) if page.portrait_quad else None
 
-    img = out.astype(np.float32)
-    if d.lighting:
-        yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
-        a = rng.uniform(0, 2 * math.pi)
-        ramp = (math.cos(a) * (xx / cw - 0.5) + math.sin(a) * (yy / ch - 0.5)) + 0.5
-        img *= (1.0 - d.lighting * np.clip(ramp, 0, 1))[..., None]
-    if d.glare:
-        if d.glare_on_mrz and mrz_quad is not None:
-            q = np.array(mrz_quad)
-            t = rng.uniform(0.15, 0.85)
-            top, bottom = q[0] + t * (q[1] - q[0]), q[3] + t * (q[2] - q[3])
-            cx, cy = top + rng.uniform(0.3, 0.7) * (bottom - top)
-        else:
-            doc = np.array(corners) + np.array([ox - min(xs), oy - min(ys)])
-            cx, cy = doc.mean(axis=0) + rng.uniform(-0.2, 0.2, 2) * np.array([bw, bh])
-        r = d.glare * mm
-        yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
-        dist2 = ((xx - cx) ** 2 + ((yy - cy) * 1.4) ** 2) / (r * r)
-        spot = np.exp(-dist2 * 1.5)
-        core = np.clip(1.6 * spot, 0, 1)
-        img = img + (300.0 - img) * core[..., None]
-    img = np.clip(img, 0, 255)
-    if d.blur:
-        img = cv2.GaussianBlur(img, (0, 0), max(0.3, d.blur * mm))
-    if d.motion:
-        n = max(3, round(d.motion * mm))
-        k = np.zeros((n, n), np.float32)
-        k[n // 2, :] = 1.0
-        rot = cv2.getRotationMatrix2D(((n - 1) / 2, (n - 1) / 2), d.motion_angle, 1.0)
-        k = cv2.warpAffine(k, rot, (n, n))
-        img = cv2.filter2D(img, -1, k / max(float(k.sum()), 1e-6))
-    if d.noise:
-        img = img + rng.normal(0, d.noise, img.shape).astype(np.float32)
-    final = np.clip(img + 0.5, 0, 255).astype(np.uint8)
+    photometric = d.lighting or d.glare or d.blur or d.motion or d.noise
+    if photometric:
+        img = out.astype(np.float32)
+        if d.lighting:
+            yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+            a = rng.uniform(0, 2 * math.pi)
+            ramp = (math.cos(a) * (xx / cw - 0.5) + math.sin(a) * (yy / ch - 0.5)) + 0.5
+            img *= (1.0 - d.lighting * np.clip(ramp, 0, 1))[..., None]
+        if d.glare:
+            if d.glare_on_mrz and mrz_quad is not None:
+                q = np.array(mrz_quad)
+                t = rng.uniform(0.15, 0.85)
+                top, bottom = q[0] + t * (q[1] - q[0]), q[3] + t * (q[2] - q[3])
+                cx, cy = top + rng.uniform(0.3, 0.7) * (bottom - top)
+            else:
+                doc = np.array(corners) + np.array([ox - min(xs), oy - min(ys)])
+                cx, cy = doc.mean(axis=0) + rng.uniform(-0.2, 0.2, 2) * np.array([bw, bh])
+            r = d.glare * mm
+            yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+            dist2 = ((xx - cx) ** 2 + ((yy - cy) * 1.4) ** 2) / (r * r)
+            core = np.clip(1.6 * np.exp(-dist2 * 1.5), 0, 1)
+            img = img + (300.0 - img) * core[..., None]
+        if d.blur:
+            img = cv2.GaussianBlur(img, (0, 0), max(0.3, d.blur * mm))
+        if d.motion:
+            n = max(3, round(d.motion * mm))
+            k = np.zeros((n, n), np.float32)
+            k[n // 2, :] = 1.0
+            rot = cv2.getRotationMatrix2D(((n - 1) / 2, (n - 1) / 2), d.motion_angle, 1.0)
+            k = cv2.warpAffine(k, rot, (n, n))
+            img = cv2.filter2D(img, -1, k / max(float(k.sum()), 1e-6))
+        if d.noise:
+            noise = np.empty_like(img)
+            cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
+            cv2.randn(noise, 0.0, float(d.noise))
+            img += noise
+        final = cv2.convertScaleAbs(np.maximum(img, 0))  # rounds and saturates to 0..255
+    else:
+        final = out
     bgr = cv2.cvtColor(final, cv2.COLOR_RGB2BGR)
     if d.jpeg:
         ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(d.jpeg)])

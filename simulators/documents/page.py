@@ -20,7 +20,8 @@ from simulators.chip.face_image import draw_face
 
 from .inks import BRIGHT_UV_PAPER, InkLayer, Paper, compose
 from .layout import LAYOUTS, PITCH_MM, TD1_FRONT_PORTRAIT
-from .mrz_text import LINE_COUNT, LINE_LENGTH, MrzFields, compose as compose_mrz
+from .mrz_text import LINE_COUNT, LINE_LENGTH, MrzFields
+from .mrz_text import compose as compose_mrz
 from .persons import Person
 
 OCRB = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"  # Debian fonts-ocr-b (public domain)
