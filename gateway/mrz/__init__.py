@@ -13,10 +13,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .charset import check_digit
-from .correction import correct
+from .charset import DIGITS, check_digit
+from .correction import PRIMARY, correct, correct_readings
 from .errors import MRZError
 from .generate import build_mrz
+from .numbers import number_patterns
 from .parser import detect_layout, parse, parse_lines, split_lines
 from .result import Correction, Issue, MRZResult
 from .transliterate import transliterate
@@ -46,17 +47,49 @@ def check(mrz: str | Sequence[str], *, today: dt.date | None = None, autocorrect
     `ambiguous`.
     """
     lines = split_lines(mrz)
+    return _check(lines, None, today, autocorrect)
+
+
+def check_readings(readings: Sequence[LineReading], *, today: dt.date | None = None,
+                   autocorrect: bool = True) -> MRZResult:
+    """`check` for OCR output: every line with per-character alternatives and probabilities
+    (`gateway.mrz.ocr.LineReading`, or anything with `.chars[i].alternatives`).
+
+    Among the readings that satisfy every check digit and field alphabet the correction prefers
+    the one the OCR found most likely; it is ambiguous only when the runner-up is nearly as
+    likely (see `gateway.mrz.correction`). Raises `MRZError` when the lines do not form an MRZ
+    (e.g. a line with a character too many or too few).
+    """
+    if not readings:
+        raise MRZError("no MRZ text given")
+    lines = [r.text for r in readings]
+    for n, line in enumerate(lines, 1):
+        if not line:
+            raise MRZError(f"line {n}: the recogniser read no characters")
+    lines = split_lines(lines)
+    alternatives = [[c.alternatives for c in r.chars] for r in readings]
+    return _check(lines, alternatives, today, autocorrect)
+
+
+def _check(lines: list[str], alternatives: list[list[Sequence[tuple[str, float]]]] | None,
+           today: dt.date | None, autocorrect: bool) -> MRZResult:
     layout = detect_layout(lines)
     today = today or dt.date.today()
     result = parse_lines(lines, layout, today)
     if result.valid or not autocorrect:
         return result
-    outcome = correct(lines, layout)
+    # The issuer as the uncovered-position rule will read it (a digit there is its likeliest letter).
+    state = "".join(PRIMARY.get(c, c) if c in DIGITS else c for c in lines[0][2:5]).rstrip("<")
+    patterns = number_patterns(state, layout.name)
+    if alternatives is None:
+        outcome = correct(lines, layout, number_patterns=patterns)
+    else:
+        outcome = correct_readings(lines, alternatives, layout, number_patterns=patterns)
     if outcome.ambiguous:
         result.ambiguous = True
         result.errors.append(Issue(
             "ambiguous_correction",
-            f"{outcome.candidates} readings satisfy the check digits equally well; none was chosen",
+            f"{outcome.candidates} readings satisfy the check digits and none is clearly likelier; none was chosen",
         ))
         return result
     if outcome.lines is None or not outcome.corrections:
@@ -69,12 +102,3 @@ def check(mrz: str | Sequence[str], *, today: dt.date | None = None, autocorrect
     # Correction made the check digits hold but something else (e.g. an unknown country) is still
     # wrong: show the corrected reading, still invalid.
     return corrected
-
-
-def check_readings(readings: Sequence[LineReading], *, today: dt.date | None = None,
-                   autocorrect: bool = True) -> MRZResult:
-    """`check` for OCR output: every line with per-character alternatives and probabilities.
-
-    The correction then prefers, among the readings that satisfy every check digit and field
-    alphabet, the one the OCR found most likely (see `gateway.mrz.correction`)."""
-    return check([r.text for r in readings], today=today, autocorrect=autocorrect)
