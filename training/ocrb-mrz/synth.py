@@ -248,11 +248,17 @@ def render_line(text: str, rng: random.Random, d: Degradation | None = None) -> 
     return out
 
 
-def samples(seed: int, count: int, d: Degradation | None = None) -> list[tuple[str, np.ndarray]]:
-    """`count` (text, image) pairs, reproducible from `seed`."""
+def samples(seed: int, count: int, d: Degradation | None = None,
+            short: tuple[int, int] | None = None) -> list[tuple[str, np.ndarray]]:
+    """`count` (text, image) pairs, reproducible from `seed`. With `short`, pieces of that many
+    characters cut from MRZ lines (a curriculum for training from scratch)."""
     rng = random.Random(seed)
     out = []
     for _ in range(count):
         text = random_text(rng)
+        if short:
+            n = rng.randint(*short)
+            start = rng.randrange(0, len(text) - n + 1)
+            text = text[start : start + n]
         out.append((text, render_line(text, rng, d)))
     return out

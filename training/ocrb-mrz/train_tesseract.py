@@ -46,12 +46,13 @@ def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)  # type: ignore[call-overload]
 
 
-def make_data(count: int, seed: int, name: str, degradation: synth.Degradation | None = None) -> Path:
+def make_data(count: int, seed: int, name: str, degradation: synth.Degradation | None = None,
+              short: tuple[int, int] | None = None) -> Path:
     out = WORK / name
     out.mkdir(parents=True, exist_ok=True)
     listing = []
     started = time.time()
-    for i, (text, img) in enumerate(synth.samples(seed, count, degradation)):
+    for i, (text, img) in enumerate(synth.samples(seed, count, degradation, short)):
         base = out / f"{name}_{i:05d}"
         Image.fromarray(img).save(base.with_suffix(".png"))
         base.with_suffix(".gt.txt").write_text(text + "\n")
@@ -129,11 +130,11 @@ def main() -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     WORK.mkdir(exist_ok=True)
     if args.step in ("data", "all"):
-        mild = make_data(args.mild_lines, MILD_SEED, "mild", synth.Degradation.mild())
+        mild = make_data(args.mild_lines, MILD_SEED, "mild", synth.Degradation.mild(), short=(3, 12))
         hard = make_data(args.train_lines, TRAIN_SEED, "train")
         make_data(args.eval_lines, EVAL_SEED, "eval")
-        # Curriculum: legible lines first, then everything (lstmtraining reads the list in order
-        # for its first pass).
+        # Curriculum: short legible pieces first, then full lines of every degradation (lstmtraining
+        # takes the files round-robin in list order, so the first pass sees the easy ones first).
         (WORK / "all.list").write_text(mild.read_text() + hard.read_text())
     if args.step in ("train", "all"):
         train(args.max_iterations)

@@ -6,15 +6,18 @@
 
 The engines:
 - `tesseract:eng` — Debian's stock English LSTM model, the baseline (poor on OCR-B's `<`, 0/O);
-- the default engine is chosen in `default_recogniser` from what `training/ocrb-mrz/README.md`
-  measured; a missing model or library raises `RecogniserUnavailable` (fail closed, no fallback).
+- `tesseract:ocrb_mrz` — Tesseract with the project's own model for the 37 MRZ characters;
+- `glyphs:ocrb` — cells cut by pitch, each classified by the project's own small network;
+- votes of several engines (`vote.VotingRecogniser`).
+The default (`engines.DEFAULT`) is what `training/ocrb-mrz/README.md` measured best; a missing
+model or library raises `RecogniserUnavailable` (fail closed, no fallback).
 """
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
+from . import engines
 from .reading import (
     MRZ_ALPHABET,
     CharReading,
@@ -32,30 +35,25 @@ __all__ = [
     "RecogniserUnavailable",
     "default_recogniser",
     "eng_recogniser",
+    "engines",
     "normalise_alternatives",
 ]
-
-SYSTEM_TESSDATA = (Path("/usr/share/tesseract-ocr/5/tessdata"), Path("/usr/share/tesseract-ocr/4.00/tessdata"))
 
 _default: LineRecogniser | None = None
 _default_lock = threading.Lock()
 
 
 def eng_recogniser() -> LineRecogniser:
-    """Debian's stock `eng` model through the same engine: the baseline every figure is compared with."""
-    from .tesseract import TesseractRecogniser
-
-    for d in SYSTEM_TESSDATA:
-        if (d / "eng.traineddata").is_file():
-            return TesseractRecogniser(d / "eng.traineddata", name="tesseract:eng", min_height=40)
-    raise RecogniserUnavailable("Tesseract's eng model not found; install the Debian package tesseract-ocr-eng")
+    """Debian's stock `eng` model (the baseline)."""
+    return engines.eng()
 
 
 def default_recogniser() -> LineRecogniser:
-    """The engine(s) that won the measurement, loaded once per process. Raises
-    `RecogniserUnavailable` with the reason when a model or library is missing."""
+    """The engine(s) that won the measurement (`engines.DEFAULT`), loaded once per process.
+    Raises `RecogniserUnavailable` with the reason when a model or library is missing: there is
+    no silent fallback to a weaker engine."""
     global _default
     with _default_lock:
         if _default is None:
-            _default = eng_recogniser()
+            _default = engines.DEFAULT()
         return _default
