@@ -104,7 +104,7 @@ def _line_runs(ink: np.ndarray) -> list[tuple[int, int]]:
         return []
     best: list[tuple[int, int]] = []
     for f in (0.25, 0.4, 0.55, 0.7):
-        runs = [r for r in _runs(prof, f * peak) if r[1] - r[0] >= 3]
+        runs = [r for r in _runs(prof, f * peak) if r[1] - r[0] >= 3 and r[0] > 0 and r[1] < len(prof)]
         if not runs:
             continue
         mass = [float(prof[a:b].sum()) for a, b in runs]
@@ -161,14 +161,18 @@ def _chevron_votes(ink: np.ndarray, runs: list[tuple[int, int]], cap: float) -> 
 
 
 def _pitch(cols: np.ndarray, cap: float) -> float | None:
+    """The character pitch from the autocorrelation of the column profile, or None when the line is
+    not periodic (proportional print of the visual zone is not; a fixed-pitch MRZ line is)."""
     x = cols.astype(np.float32) - cols.mean()
     if x.size < 4 * cap:
         return None
     ac = np.correlate(x, x, mode="full")[x.size - 1:]
     lo, hi = int(0.75 * cap), int(1.35 * cap) + 1
-    if hi >= ac.size or lo < 1:
+    if hi >= ac.size or lo < 1 or ac[0] <= 0:
         return None
     k = lo + int(np.argmax(ac[lo:hi]))
+    if ac[k] < 0.25 * ac[0]:
+        return None
     if 0 < k < ac.size - 1:  # parabolic refinement
         y0, y1, y2 = ac[k - 1], ac[k], ac[k + 1]
         den = y0 - 2 * y1 + y2
@@ -181,7 +185,7 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
     """Upright lines of `band` (turned by 180 degrees with `flip`), or None if it holds no MRZ."""
     d = np.array(band.direction, np.float64) * (-1 if flip else 1)
     n = np.array([-d[1], d[0]])
-    margin_t = 0.45 * band.thickness
+    margin_t = 0.9 * band.thickness  # wide enough to take in a line the locator missed
     margin_l = 0.06 * band.length
     scale = float(np.clip(110.0 / max(band.thickness, 1.0), 0.25, 4.0))
     for _ in range(2):  # second pass with the measured skew
@@ -190,7 +194,7 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
         pw, ph = (band.length + 2 * margin_l) * scale, (band.thickness + 2 * margin_t) * scale
         patch = frame.cut(gray, pw, ph)
         ink = _ink(patch, 0.25 * ph) & frame.valid(gray.shape, pw, ph)
-        ink[ink.mean(axis=1) > 0.6] = False  # a full-width edge (document border), not print
+        ink[ink.mean(axis=1) > 0.45] = False  # a full-width edge (document border), not print
         runs = _line_runs(ink)
         if not 2 <= len(runs) <= 3:
             return None
@@ -212,6 +216,11 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
         d = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
         n = np.array([-d[1], d[0]])
     cap_patch = float(np.median([b - a for a, b in runs]))
+    centres = [(a + b) / 2 for a, b in runs]
+    spacing = np.diff(centres)
+    if spacing.size and (spacing.min() < 1.25 * cap_patch or spacing.max() > 2.3 * cap_patch
+                         or spacing.max() > 1.25 * spacing.min()):
+        return None  # MRZ lines sit at a fixed pitch of about 1.6-1.7 cap heights
     votes = _chevron_votes(ink, runs, cap_patch)
     extents = []
     for a, b in runs:
@@ -222,11 +231,13 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
         return None
     pitches = [p for (a, b), (x0, x1) in zip(runs, extents, strict=True)
                if (p := _pitch(ink[a:b, x0:x1].sum(axis=0), cap_patch)) is not None]
-    pitch_patch = float(np.median(pitches)) if pitches else 1.02 * cap_patch
+    if len(pitches) < max(1, len(runs) - 1):
+        return None  # not fixed-pitch print
+    pitch_patch = float(np.median(pitches))
     candidates = _LENGTHS[len(runs)]
     est = (float(np.median(lens)) - 0.67 * pitch_patch) / pitch_patch + 1
     length = min(candidates, key=lambda k: abs(k - est))
-    if abs(est - length) > 0.3 * length:
+    if abs(est - length) > 0.1 * length:
         return None
     # All lines of an MRZ are equally long and start at the same place: place a window of the
     # expected length on each line where it covers most ink, then agree on one start.
@@ -251,37 +262,79 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
     extents = [(round(start), round(start + span)) for _ in runs]
     longest = span
     ratios = [min(1.0, (x1 - x0) / span) for x0, x1 in raw]
+    if min(ratios) < 0.55:
+        return None  # MRZ lines are all full length (fillers are printed)
     # back to picture units
     cap = cap_patch / scale
+    if cap < 5:
+        return None
     pitch = pitch_patch / scale
-    final_scale = float(np.clip(LINE_HEIGHT_PX / max(cap, 1.0), 0.2, 4.0))
+    # Rectify: the ends of the first and last line, each on its own fitted centre line, span a
+    # quadrilateral; a homography maps it to a rectangle, which undoes the perspective of a phone
+    # photo (the pitch shrinks along a line seen at an angle) as well as rotation and skew.
+    # The MRZ's left and right edges: where the lines' ink ends agree (within a third of a pitch),
+    # trust them; an edge that does not agree follows from the other one and the expected span.
+    lefts, rights = [r[0] for r in raw], [r[1] for r in raw]
+    tol = 0.35 * pitch_patch
+    left_ok = max(lefts) - min(lefts) <= tol
+    right_ok = max(rights) - min(rights) <= tol
+    left_edge, right_edge = float(np.mean(lefts)), float(np.mean(rights))
+    if left_ok and right_ok and abs((right_edge - left_edge) / span - 1) < 0.07:
+        pass
+    elif right_ok and not left_ok:
+        left_edge = right_edge - span
+    elif left_ok and not right_ok:
+        right_edge = left_edge + span
+    else:
+        left_edge, right_edge = float(extents[0][0]), float(extents[0][1])
+    ends = []
+    for a, b in runs:
+        lo, hi = max(0, int(left_edge)), min(ink.shape[1], int(right_edge) + 1)
+        ys, xs = np.nonzero(ink[a:b, lo:hi])
+        if xs.size >= 50 and np.ptp(xs) > 10:
+            k, c0 = np.polyfit(xs.astype(np.float64) + lo, ys.astype(np.float64) + a, 1)
+        else:
+            k, c0 = 0.0, (a + b) / 2
+        ends.append(((left_edge, k * left_edge + c0), (right_edge, k * right_edge + c0)))
+    span = right_edge - left_edge
+    pitch_patch = span / (length - 1 + 0.67)
+    src = np.array([ends[0][0], ends[0][1], ends[-1][1], ends[-1][0]], np.float64)
+    f = LINE_HEIGHT_PX / cap_patch
+    pf, gap = pitch_patch * f, (np.mean([e[0][1] for e in ends[1:]]) - ends[0][0][1]) * f / max(1, len(ends) - 1)
+    if gap < 1.2 * LINE_HEIGHT_PX:
+        return None
+    width = (length - 1 + 0.67) * pf
+    mx, my = 1.0 * pf, 1.4 * LINE_HEIGHT_PX
+    height = gap * (len(ends) - 1)
+    dst = np.array([[mx, my], [mx + width, my], [mx + width, my + height], [mx, my + height]], np.float64)
+    rect_h = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32)).astype(np.float64)
+    to_patch = np.vstack([frame.matrix(), [0.0, 0.0, 1.0]])
+    full = rect_h @ to_patch                   # picture -> rectified band
+    inv = np.linalg.inv(full)
+    size = (round(width + 2 * mx), round(height + 2 * my))
+    src_img = gray
+    shrink = f * scale
+    if shrink < 0.6:
+        src_img = cv2.GaussianBlur(gray, (0, 0), 0.4 / shrink)
+    band_patch = cv2.warpPerspective(src_img, full, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    def back(pts: list[tuple[float, float]]) -> np.ndarray:
+        return cv2.perspectiveTransform(np.array([pts], np.float64), inv)[0]
+
     lines: list[LineGeometry] = []
-    quads = []
+    half = LINE_HEIGHT_PX / 2
+    mh, mw = 0.55 * LINE_HEIGHT_PX, 0.6 * pf
+    for i in range(len(ends)):
+        cy = my + i * gap
+        y0, y1 = max(0, round(cy - half - mh)), min(size[1], round(cy + half + mh))
+        x0, x1 = max(0, round(mx - mw)), min(size[0], round(mx + width + mw))
+        img = np.ascontiguousarray(band_patch[y0:y1, x0:x1])
+        q = back([(mx, cy - half), (mx + width, cy - half), (mx + width, cy + half), (mx, cy + half)])
+        lines.append(LineGeometry(q, img, ratios[i]))
+    quad = np.array([lines[0].quad[0], lines[0].quad[1], lines[-1].quad[2], lines[-1].quad[3]])
+    dvec = quad[1] - quad[0]
+    angle = math.degrees(math.atan2(-dvec[1], dvec[0]))
+    pitch = float(np.linalg.norm(dvec)) / (length - 1 + 0.67)
+    cap = pitch * cap_patch / pitch_patch
     _ = longest
-    for (a, b), (x0, x1) in zip(runs, extents, strict=True):
-        centre_y = (a + b) / 2
-        left = frame.to_picture([[x0, centre_y]])[0]
-        right = frame.to_picture([[x1, centre_y]])[0]
-        vec = right - left
-        ld = vec / max(np.linalg.norm(vec), 1e-6)
-        if float(np.dot(ld, frame.d)) < 0.98:  # a short or broken line: keep the band's direction
-            ld = frame.d
-        ln = np.array([-ld[1], ld[0]])
-        half_h = 0.5 * cap * 1.0
-        mh, mw = 0.55 * cap, 0.9 * pitch
-        top_left = left - ln * (half_h + mh) - ld * mw
-        lf = Frame(top_left, ld, final_scale)
-        width = (np.linalg.norm(vec) + 2 * mw) * final_scale
-        height = (2 * half_h + 2 * mh) * final_scale
-        img = lf.cut(gray, width, height)
-        q = np.array([left - ln * half_h, right - ln * half_h, right + ln * half_h, left + ln * half_h])
-        quads.append(q)
-        lines.append(LineGeometry(q, img, ratios[len(lines)]))
-    quad = np.array([quads[0][0], quads[0][1], quads[-1][2], quads[-1][3]])
-    angle = math.degrees(math.atan2(-frame.d[1], frame.d[0]))
-    # the whole band upright at the final scale, for the quality measures
-    bw = (np.linalg.norm(quad[1] - quad[0]) + 2 * pitch) * final_scale
-    bhgt = (np.linalg.norm(quad[3] - quad[0]) + 1.2 * cap) * final_scale
-    bframe = Frame(quad[0] - frame.d * pitch - frame.n * 0.6 * cap, frame.d, final_scale)
-    band_patch = bframe.cut(gray, bw, bhgt)
     return Segmentation(lines, length, pitch, cap, angle % 360.0, votes, band_patch, quad)

@@ -60,16 +60,12 @@ class _Blob:
     points: np.ndarray
 
 
-def _blobs(gray: np.ndarray) -> list[_Blob]:
-    bh = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, _BLACKHAT)
-    top = float(np.percentile(bh, 99.7))
-    if top < 25:  # nothing printed with real contrast: a blank page or flat noise
-        return []
-    _, mask = cv2.threshold(bh, max(18.0, 0.38 * top), 255, cv2.THRESH_BINARY)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _CLOSE)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+_LINE_H = cv2.getStructuringElement(cv2.MORPH_RECT, (11, 3))
+_LINE_V = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 11))
+
+
+def _contour_blobs(mask: np.ndarray, short: int, min_fill: float) -> list[_Blob]:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    short = min(gray.shape)
     out = []
     for c in contours:
         if len(c) < 5:
@@ -78,21 +74,76 @@ def _blobs(gray: np.ndarray) -> list[_Blob]:
         length, thick = max(w, h), min(w, h)
         if length < 0.1 * short or thick < 4 or length < 60:
             continue
-        aspect = length / thick
-        if aspect < 3.5:
+        if length / thick < 3.5:
+            continue
+        # a blob must be mostly filled (a line of print), not a frame or a curve of guilloche
+        if cv2.contourArea(c) < min_fill * w * h:
             continue
         t = math.radians(ang if w >= h else ang + 90)
         direction = np.array([math.cos(t), math.sin(t)])
-        # a blob must be mostly filled (a line of print), not a frame or a curve of guilloche
-        if cv2.contourArea(c) < 0.45 * w * h:
-            continue
         out.append(_Blob(np.array([cx, cy]), direction, length, thick, c.reshape(-1, 2).astype(np.float32)))
     return out
 
 
+def _blobs(gray: np.ndarray) -> list[_Blob]:
+    """Line and band blobs: a square closing (orientation-free, joins blurred lines into bands) and
+    two directional closings (join the characters of a line but not neighbouring lines)."""
+    bh = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, _BLACKHAT)
+    top = float(np.percentile(bh, 99.7))
+    if top < 25:  # nothing printed with real contrast: a blank page or flat noise
+        return []
+    _, ink = cv2.threshold(bh, max(16.0, 0.32 * top), 255, cv2.THRESH_BINARY)
+    short = min(gray.shape)
+    opened = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    out = []
+    square = cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, _CLOSE), cv2.MORPH_OPEN, opened)
+    out += _contour_blobs(square, short, 0.45)
+    for kernel, horizontal in ((_LINE_H, True), (_LINE_V, False)):
+        m = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel)
+        for b in _contour_blobs(m, short, 0.35):
+            if b.length / b.thickness >= 8 and (abs(b.direction[0]) > 0.9) == horizontal:
+                out.append(b)
+    return out
+
+
+def _fit(points: np.ndarray) -> _Blob:
+    (cx, cy), (w, h), ang = cv2.minAreaRect(points)
+    t = math.radians(ang if w >= h else ang + 90)
+    return _Blob(np.array([cx, cy]), np.array([math.cos(t), math.sin(t)]), max(w, h), min(w, h), points)
+
+
+def _merge_pieces(blobs: list[_Blob]) -> list[_Blob]:
+    """Join collinear pieces of one text line (a line breaks where thin fillers fade at low scale)."""
+    pieces = [b for b in blobs if b.length / b.thickness >= 3]
+    merged = True
+    while merged and len(pieces) > 1:
+        merged = False
+        for i in range(len(pieces)):
+            for j in range(i + 1, len(pieces)):
+                a, b = pieces[i], pieces[j]
+                if abs(float(np.dot(a.direction, b.direction))) < math.cos(math.radians(5)):
+                    continue
+                d = a.direction if a.length >= b.length else b.direction
+                n = np.array([-d[1], d[0]])
+                rel = b.centre - a.centre
+                t = max(a.thickness, b.thickness)
+                if abs(float(np.dot(rel, n))) > 0.45 * t or abs(a.thickness - b.thickness) > 0.5 * t:
+                    continue
+                gap = abs(float(np.dot(rel, d))) - (a.length + b.length) / 2
+                if gap > 2.5 * t:
+                    continue
+                pieces[i] = _fit(np.concatenate([a.points, b.points]))
+                del pieces[j]
+                merged = True
+                break
+            if merged:
+                break
+    return pieces
+
+
 def _group_lines(blobs: list[_Blob]) -> list[list[_Blob]]:
     """Chains of parallel lines of similar length, stacked at a pitch of 1.2-2.6 line thicknesses."""
-    lines = [b for b in blobs if b.length / b.thickness >= 14]
+    lines = [b for b in _merge_pieces(blobs) if b.length / b.thickness >= 14]
     groups: list[list[_Blob]] = []
     used: set[int] = set()
     order = sorted(range(len(lines)), key=lambda i: -lines[i].length)
