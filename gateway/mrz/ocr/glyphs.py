@@ -308,6 +308,9 @@ class GlyphRecogniser:
         order = np.argsort(-probs, axis=1)[:, : self._keep]
         chars = []
         for i, box in enumerate(boxes):
-            alts = tuple((MRZ_ALPHABET[j], float(max(_MIN_PROB, probs[i, j]))) for j in order[i])
+            # Alternatives below 1e-4 are dropped, not raised to it: the probabilities stay a
+            # (partial) distribution, summing to at most 1.
+            alts = tuple((MRZ_ALPHABET[j], float(probs[i, j])) for n, j in enumerate(order[i])
+                         if n == 0 or probs[i, j] >= _MIN_PROB)
             chars.append(CharReading(alts, box))
         return LineReading(tuple(chars), self.name)
