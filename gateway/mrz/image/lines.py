@@ -237,7 +237,7 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
     candidates = _LENGTHS[len(runs)]
     est = (float(np.median(lens)) - 0.67 * pitch_patch) / pitch_patch + 1
     length = min(candidates, key=lambda k: abs(k - est))
-    if abs(est - length) > 0.1 * length:
+    if abs(est - length) > 0.16 * length:
         return None
     # All lines of an MRZ are equally long and start at the same place: place a window of the
     # expected length on each line where it covers most ink, then agree on one start.
@@ -300,7 +300,8 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
     pitch_patch = span / (length - 1 + 0.67)
     src = np.array([ends[0][0], ends[0][1], ends[-1][1], ends[-1][0]], np.float64)
     f = LINE_HEIGHT_PX / cap_patch
-    pf, gap = pitch_patch * f, (np.mean([e[0][1] for e in ends[1:]]) - ends[0][0][1]) * f / max(1, len(ends) - 1)
+    pf = pitch_patch * f
+    gap = (ends[-1][0][1] - ends[0][0][1]) * f / max(1, len(ends) - 1)
     if gap < 1.2 * LINE_HEIGHT_PX:
         return None
     width = (length - 1 + 0.67) * pf
