@@ -155,9 +155,9 @@ def calibrate(args: argparse.Namespace) -> None:
     from gateway.mrz.image import read_mrz_image as read
 
     sweeps = {
-        "blur": [Degradation(blur=b) for b in (0.0, 0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.2)],
-        "dpi": [Degradation(dpi=v) for v in (300.0, 200.0, 160.0, 140.0, 120.0, 100.0, 85.0, 70.0)],
-        "glare": [Degradation(glare=g) for g in (0.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)],
+        "blur": [Degradation(blur=b) for b in (0.0, 0.08, 0.12, 0.16, 0.2, 0.25, 0.3, 0.35)],
+        "dpi": [Degradation(dpi=v) for v in (300.0, 200.0, 150.0, 120.0, 100.0, 85.0, 75.0, 65.0)],
+        "glare": [Degradation(glare=g) for g in (0.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0)],
         "motion": [Degradation(motion=m, motion_angle=10) for m in (0.0, 0.2, 0.3, 0.4, 0.5, 0.7)],
     }
     for name, levels in sweeps.items():

@@ -205,17 +205,20 @@ def read_mrz_image(image: bytes | bytearray | memoryview | np.ndarray, *, today:
         if arr.ndim == 3 and arr.shape[2] == 1:
             arr = arr[:, :, 0]
         if arr.ndim == 3:
-            colour = arr[:, :, :3] if portrait else None
-            gray = cv2.cvtColor(arr[:, :, :3], cv2.COLOR_BGR2GRAY)
+            bgr = np.ascontiguousarray(arr[:, :, :3])
+            colour = bgr if portrait else None
+            gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         else:
-            gray = arr
-    else:
+            gray = np.ascontiguousarray(arr)
+    elif isinstance(image, bytes | bytearray | memoryview):
         data = bytes(image)
         if portrait:
             colour = decode(data, colour=True, max_pixels=max_pixels)
             gray = cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)
         else:
             gray = decode(data, max_pixels=max_pixels)
+    else:
+        raise ImageError("not_an_image", "the image must be file bytes or a numpy array")
     timings["decode"] = time.perf_counter() - t0
     rec = recogniser or default_recogniser()
     h, w = gray.shape

@@ -329,7 +329,17 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
         cy = my + i * gap
         y0, y1 = max(0, round(cy - half - mh)), min(size[1], round(cy + half + mh))
         x0, x1 = max(0, round(mx - mw)), min(size[0], round(mx + width + mw))
-        img = np.ascontiguousarray(band_patch[y0:y1, x0:x1])
+        img = band_patch[y0:y1, x0:x1].copy()
+        # Blank the margin to plain paper: background print (guilloche) and slivers of the
+        # neighbouring lines there only mislead a recogniser looking for where the text begins.
+        paper = np.uint8(np.percentile(img, 85))
+        keep_x0, keep_x1 = round(mx - 0.22 * pf) - x0, round(mx + width + 0.22 * pf) - x0
+        keep_y0, keep_y1 = round(cy - half - 0.28 * LINE_HEIGHT_PX) - y0, round(cy + half + 0.28 * LINE_HEIGHT_PX) - y0
+        img[:, : max(0, keep_x0)] = paper
+        img[:, max(0, keep_x1):] = paper
+        img[: max(0, keep_y0)] = paper
+        img[max(0, keep_y1):] = paper
+        img = np.ascontiguousarray(img)
         q = back([(mx, cy - half), (mx + width, cy - half), (mx + width, cy + half), (mx, cy + half)])
         lines.append(LineGeometry(q, img, ratios[i]))
     quad = np.array([lines[0].quad[0], lines[0].quad[1], lines[-1].quad[2], lines[-1].quad[3]])

@@ -14,15 +14,15 @@ import numpy as np
 # x0, x1, y0, y1 in mm relative to (MRZ left edge, first line centre)
 ZONE_V = {
     "TD3": (-5.0, 33.0, -62.0, -14.0),
-    "MRV-A": (-3.0, 31.0, -58.0, -14.0),
+    "MRVA": (-3.0, 31.0, -58.0, -14.0),
     "TD2": (-3.0, 28.0, -54.0, -14.0),
-    "MRV-B": (-3.0, 28.0, -54.0, -14.0),
+    "MRVB": (-3.0, 28.0, -54.0, -14.0),
 }
 
 
 def portrait_quad(fmt: str, mrz_quad: np.ndarray, first_line_quad: np.ndarray, pitch: float) -> np.ndarray | None:
     """The portrait region's corners in picture coordinates, or None where the MRZ side has none (TD1)."""
-    zone = ZONE_V.get(fmt)
+    zone = ZONE_V.get(fmt.replace("-", ""))
     if zone is None:
         return None
     d = mrz_quad[1] - mrz_quad[0]

@@ -16,12 +16,12 @@ import cv2
 import numpy as np
 
 # Measured thresholds (see module docstring).
-FOCUS_REJECT = 0.040      # variance of the Laplacian / contrast², band scaled to 32 px cap height
-FOCUS_WARN = 0.070
-GLARE_REJECT = 0.03       # share of the MRZ lines' area that is saturated by a glare spot
+FOCUS_REJECT = 0.020      # variance of the Laplacian / contrast², band scaled to 32 px cap height
+FOCUS_WARN = 0.040
+GLARE_REJECT = 0.012      # share of the MRZ lines' area that is saturated by a glare spot
 GLARE_WARN = 0.002
-DPI_REJECT = 110.0        # effective resolution of the MRZ from its character pitch (10 per inch)
-DPI_WARN = 150.0
+DPI_REJECT = 80.0         # effective resolution of the MRZ from its character pitch (10 per inch)
+DPI_WARN = 110.0
 EDGE_MARGIN = 0.25        # of a cap height: an MRZ this close to the picture's edge is cut
 
 MESSAGES: dict[str, tuple[str, str]] = {
