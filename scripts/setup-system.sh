@@ -8,6 +8,7 @@ PACKAGES=(
   pcscd libpcsclite-dev swig pcsc-tools              # PC/SC stack; pyscard builds against it
   vsmartcard-vpcd                                    # virtual reader driver: simulated chips reach pcscd
   tesseract-ocr fonts-ocr-b                          # MRZ OCR
+  fonts-dejavu-core                                  # document renderer: visual-zone text (Latin + Cyrillic)
   libgl1 libglib2.0-0                                # shared libraries opencv-python loads
 )
 

@@ -179,3 +179,31 @@ def test_unknown_switches_are_refused() -> None:
         rotation=90, skew=2.5, scene="phone", glare_on_mrz=False)
     with pytest.raises(ValueError):
         render_page(DocumentSpec(fields, person), light="xray")
+
+
+def test_profile_pages_print_the_chips_mrz() -> None:
+    """The page of every shipped chip profile carries exactly the MRZ its chip's DG1 holds (the chip
+    side builds DG1 with gateway.mrz; the renderer composes with its own code)."""
+    from simulators.chip.lds_builder import mrz_lines
+    from simulators.chip.profile import list_profiles, load_profile
+    from simulators.documents.profiles import spec_from_profile
+
+    for name in list_profiles():
+        spec = spec_from_profile(name)
+        assert spec.lines() == mrz_lines(load_profile(name)), name
+
+
+def test_gateway_sim_render_writes_pictures_and_truth(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sim = str(Path(sys.executable).with_name("gateway-sim"))
+    p = subprocess.run([sim, "render", "--profile", "td1-eu-pace", "--light", "ir", "--degrade",
+                        "rotation=90,skew=3", "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    meta = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert meta["light"] == "ir" and meta["rotation"] == 90 and len(meta["mrz_lines"]) == 3
+    bad = subprocess.run([sim, "render", "--degrade", "sharpen=1", "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "unknown degradation" in bad.stderr and "Traceback" not in bad.stderr

@@ -32,6 +32,7 @@ __all__ = [
     "FORGERIES",
     "FORMATS",
     "LIGHTS",
+    "PROFILES",
     "Degradation",
     "DocumentSpec",
     "GroundTruth",
