@@ -51,7 +51,7 @@ def test_composer_reproduces_the_icao_specimens() -> None:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_invented_documents_validate_in_the_gateway(seed: int) -> None:
-    fields, person = invented_document(seed)
+    fields, _person = invented_document(seed)
     lines = compose(fields)
     result = check(lines, today=TODAY)
     assert result.format == fields.format.replace("-", "")  # the gateway writes MRVA/MRVB
@@ -89,7 +89,7 @@ def test_pages_have_icao_size_and_the_mrz_on_the_grid(fmt: str) -> None:
     gray = cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY)
     assert gray[y0:y1, x0:x1].min() < 60
     if page.portrait_quad is not None:
-        (px0, py0), _, (px1, py1), _ = page.portrait_quad
+        (px0, _py0), _, (_px1, py1), _ = page.portrait_quad
         assert py1 < lay.mrz_zone_top * 10 and px0 >= 20
 
 
@@ -109,7 +109,7 @@ def test_ground_truth_follows_rotation_and_is_json(tmp_path) -> None:
     assert h > w  # a landscape page turned by a quarter
     x, y, bw, bh = t.mrz_box
     assert bh > 5 * bw  # the MRZ now runs vertically
-    assert 0 <= x and x + bw <= w and 0 <= y and y + bh <= h
+    assert x >= 0 and x + bw <= w and y >= 0 and y + bh <= h
     gray = cv2.cvtColor(doc.image, cv2.COLOR_RGB2GRAY)
     assert gray[y:y + bh, x:x + bw].min() < 80  # the box holds the print
     path = doc.save(tmp_path, "td2")

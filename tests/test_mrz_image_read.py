@@ -120,7 +120,7 @@ def test_low_resolution_is_measured_from_the_pitch() -> None:
 def test_an_mrz_cut_by_the_image_edge_is_reported() -> None:
     doc = render(seed=44, fmt="TD3", degradation=Degradation(dpi=250))
     bgr = cv2.cvtColor(doc.image, cv2.COLOR_RGB2BGR)
-    x, y, w, h = doc.truth.mrz_box
+    x, _y, w, _h = doc.truth.mrz_box
     cut = np.ascontiguousarray(bgr[:, : x + int(w * 0.97)])  # the last character is lost
     r = read_mrz_image(cut, today=TODAY)
     if r.status == "read":
