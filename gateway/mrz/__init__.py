@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .charset import DIGITS, check_digit
-from .correction import PRIMARY, correct, correct_readings
+from .correction import PRIMARY, correct, correct_readings, uncertain_fields
 from .errors import MRZError
+from .formats import Layout
 from .generate import build_mrz
 from .numbers import number_patterns
 from .parser import detect_layout, parse, parse_lines, split_lines
@@ -77,7 +78,7 @@ def _check(lines: list[str], alternatives: list[list[Sequence[tuple[str, float]]
     today = today or dt.date.today()
     result = parse_lines(lines, layout, today)
     if result.valid or not autocorrect:
-        return result
+        return _doubts(result, lines, alternatives, layout)
     # The issuer as the uncovered-position rule will read it (a digit there is its likeliest letter).
     state = "".join(PRIMARY.get(c, c) if c in DIGITS else c for c in lines[0][2:5]).rstrip("<")
     patterns = number_patterns(state, layout.name)
@@ -98,7 +99,23 @@ def _check(lines: list[str], alternatives: list[list[Sequence[tuple[str, float]]
     corrected.corrections = list(outcome.corrections)
     if corrected.valid:
         corrected.warnings.append(Issue("corrected", f"{len(outcome.corrections)} OCR substitution(s) applied"))
-        return corrected
-    # Correction made the check digits hold but something else (e.g. an unknown country) is still
-    # wrong: show the corrected reading, still invalid.
-    return corrected
+    # Otherwise the correction made the check digits hold but something else (e.g. an unknown
+    # country) is still wrong: show the corrected reading, still invalid.
+    if alternatives is not None:
+        fixed = {(c.line - 1, c.position - 1): c.to_char for c in outcome.corrections}
+        alternatives = [[alternatives[ln][p] if (ln, p) not in fixed else
+                         [(ch, pr) for ch, pr in alternatives[ln][p] if ch == fixed[(ln, p)]] or [(fixed[(ln, p)], 1.0)]
+                         for p in range(len(line))] for ln, line in enumerate(outcome.lines)]
+    return _doubts(corrected, list(outcome.lines), alternatives, layout)
+
+
+def _doubts(result: MRZResult, lines: list[str], alternatives: list[list[Sequence[tuple[str, float]]]] | None,
+            layout: Layout) -> MRZResult:
+    """OCR input only: a character no check digit covers, read with more doubt than belief, makes
+    the result invalid (`uncertain_reading`) instead of passing a possibly wrong name as valid."""
+    if alternatives is None:
+        return result
+    for name in uncertain_fields(lines, alternatives, layout):
+        result.errors.append(Issue("uncertain_reading", f"a character of {name} that no check digit covers was "
+                                   "read with low confidence; rescan or confirm it on the document", name))
+    return result

@@ -486,3 +486,32 @@ def correct_readings(lines: Sequence[str], alternatives: Sequence[Sequence[Alter
         if lines[ln][p] != c
     )
     return Outcome(reading, corrections, False, 1, cost, margin)
+
+
+UNCERTAIN_BELOW = 0.5  # an unchecked character the OCR thinks more likely wrong than right
+
+
+def uncertain_fields(lines: Sequence[str], alternatives: Sequence[Sequence[Alternatives]],
+                     layout: Layout) -> list[str]:
+    """Fields holding a character that no check digit covers and whose reading the OCR doubts:
+    its probability among the characters the field allows is below `UNCERTAIN_BELOW`. No check
+    digit can catch a wrong letter in a name or a document code, so such a reading must not pass
+    as valid (fail closed: rescan or confirm by eye)."""
+    covered: set[Pos] = set()
+    for _, bodies, digit, _ in _group_specs(lines, layout):
+        for body in bodies:
+            covered.update(body)
+        covered.add(digit)
+    out: list[str] = []
+    for f in layout.fields:
+        for p in range(f.start, f.end):
+            if (f.line, p) in covered:
+                continue
+            ch = lines[f.line][p]
+            alts = alternatives[f.line][p]
+            allowed = [(c, pr) for c, pr in alts if c in f.alphabet]
+            total = sum(pr for _, pr in allowed)
+            mine = max((pr for c, pr in allowed if c == ch), default=0.0)
+            if alts and total > 0 and mine / total < UNCERTAIN_BELOW and f.name not in out:
+                out.append(f.name)
+    return out

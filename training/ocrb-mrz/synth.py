@@ -191,7 +191,7 @@ def render_line(text: str, rng: random.Random, d: Degradation | None = None) -> 
     if rng.random() < d.neighbours:
         for sign in (-1, 1):
             if rng.random() < 0.7:
-                other = _glyph_row(random_text(rng, len(text)), pitch, 0.6, rng, weight)
+                other = _glyph_row(random_text(rng)[: len(text)], pitch, 0.6, rng, weight)
                 layers.append((other, sign * line_gap))
     w_hi, h_hi = coverage.size
     pad = int(line_gap)

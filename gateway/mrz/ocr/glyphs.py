@@ -166,7 +166,8 @@ def _refine_centres(blobs: list[Blob], offset: float, pitch: float, n: int, cap:
     return xs, ys
 
 
-def _fit_pitch(cols: np.ndarray, left: int, right: int, n: int) -> tuple[float, float, float]:
+def _fit_pitch(cols: np.ndarray, left: int, right: int, n: int,
+               ends: tuple[float, float] | None = None) -> tuple[float, float, float]:
     """(offset of the first cell, pitch, score). The pitch is the period of the column profile
     (its strongest Fourier component near span / n): unlike the text's extent, the period does
     not suffer when the crop cuts the last glyph or a speck widens the extent. The phase puts the
@@ -178,13 +179,37 @@ def _fit_pitch(cols: np.ndarray, left: int, right: int, n: int) -> tuple[float, 
     # parabolic peak fit) at a fraction of the cost of evaluating each candidate period.
     size = 1 << int(np.ceil(np.log2(max(4096, 32 * len(cols)))))
     spectrum = np.fft.rfft(weights, n=size)
-    k_lo = max(1, int(np.floor(size * max(1.0, n - 1.3) / span)))
-    k_hi = min(len(spectrum) - 2, int(np.ceil(size * (n + 0.7) / span)))
+    if ends is not None and ends[1] - ends[0] > 0.5 * span:
+        # The first and last glyphs' centres are n − 1 pitches apart: a sharp estimate, refined
+        # by a spectral peak within ±1.5 % if there is one (a cut glyph at an end moves it less).
+        expected_pitch = (ends[1] - ends[0]) / (n - 1)
+        k_lo = max(1, int(np.floor(size / (1.015 * expected_pitch))))
+        k_hi = min(len(spectrum) - 2, int(np.ceil(size / (0.985 * expected_pitch))))
+        sigma = 0.01
+    else:
+        expected_pitch = span / (n - 0.35)  # glyphs are ~0.65 pitch wide
+        k_lo = max(1, int(np.floor(size * max(1.0, n - 1.3) / span)))
+        k_hi = min(len(spectrum) - 2, int(np.ceil(size * (n + 0.7) / span)))
+        sigma = 0.02
     power = np.abs(spectrum[k_lo : k_hi + 1])
-    k = k_lo + int(np.argmax(power))
-    a, b, c = np.abs(spectrum[k - 1 : k + 2])
-    shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) < 0 else 0.0
-    pitch = size / (k + float(np.clip(shift, -0.5, 0.5)))
+    # The period nearest to the expected one among the spectrum's interior peaks; an edge of the
+    # window is no peak (texture and the spectrum's side lobes rise there).
+    interior = np.flatnonzero((power[1:-1] >= power[:-2]) & (power[1:-1] >= power[2:])) + 1
+    if interior.size:
+        expected = size / expected_pitch
+        ks = k_lo + interior
+        prior = np.exp(-0.5 * ((ks - expected) / (sigma * expected)) ** 2)
+        k = int(ks[int(np.argmax(power[interior] * prior))])
+    elif ends is not None and sigma < 0.02:
+        k = 0  # no peak near the glyphs' own estimate: keep it
+    else:
+        k = k_lo + int(np.argmax(power))
+    if k:
+        a, b, c = np.abs(spectrum[k - 1 : k + 2])
+        shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) < 0 else 0.0
+        pitch = size / (k + float(np.clip(shift, -0.5, 0.5)))
+    else:
+        pitch = expected_pitch
     x = np.arange(len(cols), dtype=np.float64)
     phase = float(np.angle(np.exp(-2j * np.pi * x / pitch) @ weights))
     first_centre = (-phase / (2 * np.pi)) * pitch % pitch  # a glyph centre: where the wave peaks
@@ -197,9 +222,16 @@ def _fit_pitch(cols: np.ndarray, left: int, right: int, n: int) -> tuple[float, 
 
     total = float(cum[-1])
     best = (left - 0.0, pitch, -np.inf)
-    k_lo = int(np.floor((left - first_centre) / pitch)) - 2
-    k_hi = int(np.ceil((right - first_centre) / pitch)) - n + 2
-    for k0 in range(k_lo, k_hi + 1):
+    if ends is not None:
+        # The row whose first cell sits on the first glyph, or whose last sits on the last one
+        # (they differ only when something beside the text looks like a glyph): ink decides.
+        first, last = ends
+        candidates = {round((first - first_centre) / pitch), round((last - first_centre) / pitch) - (n - 1)}
+    else:
+        k_lo = int(np.floor((left - first_centre) / pitch)) - 2
+        k_hi = int(np.ceil((right - first_centre) / pitch)) - n + 2
+        candidates = set(range(k_lo, k_hi + 1))
+    for k0 in sorted(candidates):
         start = first_centre + (k0 - 0.5) * pitch
         inside = ink_between(start, start + n * pitch)
         score = inside - 2.0 * (total - inside)
@@ -222,7 +254,9 @@ def segment(line: np.ndarray, length: int | None = None) -> tuple[np.ndarray, li
     if (right - left) / length < cap_f * _PITCH_PER_CAP[0] * 0.5:
         raise SegmentationError("the line holds fewer characters than expected")
     smooth = cv2.GaussianBlur(cols.astype(np.float32).reshape(1, -1), (0, 0), max(0.6, cap_f / 14)).ravel()
-    offset, pitch, _ = _fit_pitch(smooth, left, right, length)
+    last = max(blobs, key=lambda b: b[0] + b[2])
+    ends = (blobs[0][0] + blobs[0][2] / 2, last[0] + last[2] / 2)
+    offset, pitch, _ = _fit_pitch(smooth, left, right, length, ends)
     centres_x, centres_y = _refine_centres(blobs, offset, pitch, length, cap_f, c0, slope)
 
     half_h = cap_f * 0.68
