@@ -188,3 +188,29 @@ def test_checked_corrections_never_produce_a_wrong_character(lines: list[str], d
             assert c.to_char == lines[c.line - 1][c.position - 1], (texts, c)
     if r.valid and r.corrections and all(c.checked for c in r.corrections):
         assert r.lines == tuple(lines)
+
+
+def test_a_doubtful_character_no_check_digit_covers_makes_the_result_invalid() -> None:
+    # The second character of the document code (I*D*) and the name have no check digit: if the
+    # OCR doubts what it read there, a wrong letter could pass as valid; it must not.
+    doubt = {1: (("G", 0.3), ("D", 0.25), ("F", 0.2), ("0", 0.2))}
+    r = check_readings([reading(DE_ID[0], doubt), reading(DE_ID[1]), reading(DE_ID[2])], today=TODAY)
+    assert not r.valid
+    assert [(e.code, e.field) for e in r.errors] == [("uncertain_reading", "document_code")]
+    # Sure enough (D among the letters it allows: 0.55 / 0.8): valid.
+    sure = {1: (("D", 0.55), ("G", 0.15), ("0", 0.2), ("F", 0.1))}
+    assert check_readings([reading(DE_ID[0], sure), reading(DE_ID[1]), reading(DE_ID[2])], today=TODAY).valid
+    # A doubtful character under a check digit is the check digit's business, not an error.
+    covered = {7: (("2", 0.3), ("Z", 0.25), ("7", 0.2))}
+    assert check_readings([reading(DE_ID[0], covered), reading(DE_ID[1]), reading(DE_ID[2])], today=TODAY).valid
+    # Text input is never "doubtful".
+    assert check(DE_ID, today=TODAY).valid
+
+
+def test_a_name_guess_the_ocr_doubts_is_invalid() -> None:
+    ocr = [TD3[0].replace("ERIKSSON", "ERIKSS0N"), TD3[1]]
+    pos = ocr[0].index("0")
+    r = check_readings([reading(ocr[0], {pos: (("0", 0.5), ("O", 0.2), ("D", 0.2), ("Q", 0.1))}), reading(ocr[1])],
+                       today=TODAY)
+    assert r.fields["primary_identifier"] == "ERIKSSON" and not r.corrections[0].checked
+    assert [(e.code, e.field) for e in r.errors] == [("uncertain_reading", "name")]

@@ -101,11 +101,6 @@ def _check(lines: list[str], alternatives: list[list[Sequence[tuple[str, float]]
         corrected.warnings.append(Issue("corrected", f"{len(outcome.corrections)} OCR substitution(s) applied"))
     # Otherwise the correction made the check digits hold but something else (e.g. an unknown
     # country) is still wrong: show the corrected reading, still invalid.
-    if alternatives is not None:
-        fixed = {(c.line - 1, c.position - 1): c.to_char for c in outcome.corrections}
-        alternatives = [[alternatives[ln][p] if (ln, p) not in fixed else
-                         [(ch, pr) for ch, pr in alternatives[ln][p] if ch == fixed[(ln, p)]] or [(fixed[(ln, p)], 1.0)]
-                         for p in range(len(line))] for ln, line in enumerate(outcome.lines)]
     return _doubts(corrected, list(outcome.lines), alternatives, layout)
 
 
