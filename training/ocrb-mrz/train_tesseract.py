@@ -112,7 +112,7 @@ def finish() -> None:
     for model in (float_model, int_model):
         p = subprocess.run(["lstmeval", "--model", str(model), "--eval_listfile", str(WORK / "eval.list")],
                            text=True, capture_output=True, check=False)
-        tail = [ln for ln in (p.stdout + p.stderr).splitlines() if "error rate" in ln.lower()]
+        tail = [ln for ln in (p.stdout + p.stderr).splitlines() if "BCER" in ln]
         print(f"{model.name}: {tail[-1] if tail else 'no result'}", flush=True)
     TARGET.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(int_model, TARGET)

@@ -249,8 +249,14 @@ def segment(line: np.ndarray, length: int | None = None) -> tuple[np.ndarray, li
     top = max(0, round(c0 - 0.8 * cap_f))
     cols = ink[top : round(c0 + 0.8 * cap_f) + 1].sum(axis=0)
     if length is None:
-        pitch_guess = cap_f * 1.08
-        length = min(LENGTHS, key=lambda n: abs((right - left) / n - pitch_guess))
+        # Every MRZ character, the filler too, is one blob in a legible line: count them; touching
+        # glyphs make fewer, broken ones more, so the format nearest the count (or, when blobs
+        # merged wholesale, the pitch) decides.
+        count = len(blobs)
+        if count >= 24:
+            length = min(LENGTHS, key=lambda n: abs(count - n))
+        else:
+            length = min(LENGTHS, key=lambda n: abs((right - left) / n - cap_f * 1.0))
     if (right - left) / length < cap_f * _PITCH_PER_CAP[0] * 0.5:
         raise SegmentationError("the line holds fewer characters than expected")
     smooth = cv2.GaussianBlur(cols.astype(np.float32).reshape(1, -1), (0, 0), max(0.6, cap_f / 14)).ravel()
