@@ -1,7 +1,7 @@
 """The engines this package offers, each built from its model file, and which one is the default.
 
 Measured in training/ocrb-mrz/README.md (held-out lines and whole rendered documents):
-see `DEFAULT` for the winner. Every constructor raises `RecogniserUnavailable` with the reason
+see `DEFAULT` for the winner and its figures. Every constructor raises `RecogniserUnavailable` with the reason
 when its model or library is missing; nothing downloads anything.
 """
 
@@ -48,4 +48,8 @@ def vote() -> LineRecogniser:
     return VotingRecogniser(glyphs(), own_tesseract())
 
 
-DEFAULT = glyphs  # until the Tesseract model is trained and measured
+# Measured (training/ocrb-mrz/README.md, 60 rendered documents end to end): glyphs 95.0 % exact
+# at 0.072 s a page and 3.5 ms a line; the vote 95.0 % at 0.127 s; our Tesseract model 73.3 %;
+# Debian's eng 11.7 %. The vote's lower character error rate did not buy a single page more, so
+# the fastest of the best wins.
+DEFAULT = glyphs
