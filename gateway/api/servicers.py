@@ -97,10 +97,16 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
             raw.mrz = self.registry.read_mrz(self.registry.choose_reader(raw.reader_id).id)
             raw.use_device_mrz = False
         request_input = validate_request(raw)
-        if not request_input.uses_chip:
+        if not request_input.uses_chip and request_input.page_image is None:
             token = CancelToken()
             return self.verifier.verify(request_input, on_event, token, None, operation_id=operation_id,
                                         started_at=started)
+        if not request_input.uses_chip:  # reading a page image takes a tenth of a second: not on the loop
+            loop = asyncio.get_running_loop()
+            token = CancelToken()
+            return await loop.run_in_executor(self.executor, functools.partial(
+                self.verifier.verify, request_input, lambda e: loop.call_soon_threadsafe(on_event, e), token, None,
+                operation_id=operation_id, started_at=started))
         device = self.registry.choose_reader(request_input.reader_id)
         remaining = context.time_remaining()
         budget = self.operation_timeout_s if remaining is None else min(remaining, self.operation_timeout_s)
@@ -151,7 +157,8 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
                     ((QUEUE_POSITION_KEY, str(position)), (OPERATION_ID_KEY, operation_id)))))
 
         try:
-            if not request.HasField("chip_access") and not request.use_device_mrz and not self.draining.active:
+            if not request.HasField("chip_access") and not request.use_device_mrz and not request.page_image \
+                    and not self.draining.active:
                 # MRZ only: no device, no queue, nothing to wait for - the fast path (no extra coroutines)
                 result = self.verifier.verify(validate_request(convert.request_from_pb(request)),
                                               model.ignore_progress, CancelToken(), None,

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.nfc.reading.quirks import Quirk
 from gateway.verify.events import AccessEstablished, CheckCompleted, DocumentDetected, DocumentLost, FileProgress
-from gateway.verify.result import AccessInfo, FaceImage, FileRead, ReadingStats, Timings, VerifyResult
+from gateway.verify.result import (
+    AccessInfo,
+    FaceImage,
+    FileRead,
+    PageReading,
+    QualityWarning,
+    ReadingStats,
+    Timings,
+    VerifyResult,
+)
 
 # --- request ------------------------------------------------------------------------------------------
 
@@ -25,6 +34,7 @@ class ChipAccessSpec:
     mrz_text: str | None = None
     document_key: tuple[str, str, str] | None = None
     can: str | None = None
+    from_printed: bool = False  # the key is the printed MRZ's, however it arrives (text, page image, line reader)
 
     @property
     def password_kind(self) -> str:
@@ -41,6 +51,8 @@ class VerifyInput:
     checks: frozenset[str] | None = None  # None: every applicable check
     return_face_image: bool = False
     reference_date: dt.date | None = None
+    page_image: bytes | None = field(default=None, repr=False)  # the printed MRZ as a scan or photo
+    return_portrait: bool = False
 
     @property
     def uses_chip(self) -> bool:
@@ -81,8 +93,10 @@ __all__ = [
     "FaceImage",
     "FileProgress",
     "FileRead",
+    "PageReading",
     "ProgressCallback",
     "ProgressEvent",
+    "QualityWarning",
     "Queued",
     "Quirk",
     "ReadingStats",

@@ -40,6 +40,8 @@ class RawVerifyRequest:
     return_face_image: bool = False
     reference_date: str = ""
     use_device_mrz: bool = False
+    page_image: bytes = b""
+    return_portrait: bool = False
 
 
 def _mrz_violation(text: str, name: str) -> FieldViolation | None:
@@ -76,10 +78,11 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
     if kind == "use_printed_mrz":
         if not raw.use_printed_mrz:
             violations.append(FieldViolation("chip_access.use_printed_mrz", "must be true when chosen"))
-        elif mrz is None:
-            violations.append(FieldViolation("chip_access.use_printed_mrz", "needs the printed MRZ in field mrz"))
+        elif mrz is None and not raw.page_image:
+            violations.append(FieldViolation("chip_access.use_printed_mrz",
+                                             "needs the printed MRZ in field mrz or page_image"))
         else:
-            access = ChipAccessSpec(mrz_text=mrz)
+            access = ChipAccessSpec(mrz_text=mrz, from_printed=True)
     elif kind == "mrz":
         text = raw.access_mrz.strip()
         if not text:
@@ -124,8 +127,13 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
 
     if raw.use_device_mrz and raw.mrz.strip():
         violations.append(FieldViolation("use_device_mrz", "give the MRZ in field mrz or use_device_mrz, not both"))
-    if mrz is None and not kind and not violations:
-        violations.append(FieldViolation("mrz", "give the printed MRZ, chip access, or both"))
+    if raw.page_image and (mrz is not None or raw.use_device_mrz):
+        violations.append(FieldViolation("page_image", "give the printed MRZ as text, a page image or from the "
+                                                       "device, one of them"))
+    if raw.return_portrait and not raw.page_image:
+        violations.append(FieldViolation("return_portrait", "needs a page image"))
+    if mrz is None and not raw.page_image and not kind and not violations:
+        violations.append(FieldViolation("mrz", "give the printed MRZ (text or page_image), chip access, or both"))
     if violations:
         return _raise(violations)
     return VerifyInput(
@@ -135,6 +143,8 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
         checks=checks,
         return_face_image=raw.return_face_image,
         reference_date=reference_date,
+        page_image=bytes(raw.page_image) or None,
+        return_portrait=raw.return_portrait,
     )
 
 
