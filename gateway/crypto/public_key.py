@@ -136,6 +136,13 @@ def _int_of(octets: bytes) -> int:
     return int.from_bytes(octets, "big")
 
 
+def parse_explicit_domain(params_der: bytes) -> ECDomain:
+    """X9.62 SpecifiedECDomain DER → ECDomain with bounded sizes (`check_bounds`); CryptoError on failure."""
+    asn1.check_depth(params_der, "explicit EC parameters")
+    with asn1.decoding("explicit EC parameters"):
+        return _explicit_domain(bytes(params_der))
+
+
 def _explicit_domain(params_der: bytes) -> ECDomain:
     spec = asn1.SpecifiedECDomain.load(params_der, strict=True)
     if spec["field_id"]["field_type"].dotted != oids.PRIME_FIELD:

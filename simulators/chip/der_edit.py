@@ -36,10 +36,7 @@ class Node:
         return bool(self.tag[0] & 0x20)
 
     def encode(self) -> bytes:
-        if self.children is None:
-            body = self.value
-        else:
-            body = self.wrapped + b"".join(c.encode() for c in self.children)
+        body = self.value if self.children is None else self.wrapped + b"".join(c.encode() for c in self.children)
         return self.tag + _length(len(body)) + body
 
     def walk(self) -> Iterator[Node]:
