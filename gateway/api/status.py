@@ -17,7 +17,7 @@ from grpc_status import rpc_status
 from gateway.limits import MAX_ERROR_DETAIL_BYTES, MAX_FIELD_VIOLATIONS
 from gateway.service.errors import ErrorKind, ServiceError
 
-_MAX_TEXT = 200  # characters of one message, field name or description in the details
+_MAX_TEXT = 400  # characters of one message, field name or description in the details
 
 DOMAIN = "gateway.clearing.local"
 

@@ -184,10 +184,10 @@ def _jpeg2000(data: bytes) -> ImageHeader:
     pos, end = 0, len(data)
     ihdr: ImageHeader | None = None
     siz: ImageHeader | None = None
-    stack: list[int] = []
+    stack: list[int] = []  # ends of the containers around the current one (jp2h is a superbox)
     for _ in range(_MAX_JP2_BOXES):
-        while stack and pos >= stack[-1]:
-            end = stack.pop()
+        while pos + 8 > end and stack:
+            pos, end = end, stack.pop()
         if pos + 8 > end:
             break
         length, box = struct.unpack_from(">I4s", data, pos)

@@ -54,6 +54,11 @@ class Node:
         siblings[next(i for i, c in enumerate(siblings) if c is self)] = node
 
 
+def tlv(tag: bytes, value: bytes) -> bytes:
+    """One DER TLV (definite length) from tag bytes and value."""
+    return tag + _length(len(value)) + value
+
+
 def _length(n: int) -> bytes:
     if n < 0x80:
         return bytes([n])
