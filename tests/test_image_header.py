@@ -203,3 +203,10 @@ def test_a_face_image_in_another_format_is_not_decoded():
 def test_a_genuine_face_still_decodes():
     decoded = decode_image(encoded(".jp2"))
     assert (decoded.width, decoded.height, decoded.channels) == (WIDTH, HEIGHT, 3)
+
+
+def test_bigtiff_offsets_beyond_the_file_are_a_clean_error():
+    """Found by `make fuzz` (fuzz/regressions/image_header/crash-*): a BigTIFF's 64-bit directory offset
+    overflowed struct's index (OverflowError)."""
+    with pytest.raises(ImageHeaderError, match="past the end"):
+        read_header(b"II+\x00\x08\x00\x00\x00" + b"\xff" * 8)

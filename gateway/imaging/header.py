@@ -86,7 +86,7 @@ def read_header(data: bytes | bytearray | memoryview) -> ImageHeader:
         raise ImageHeaderError("image format not recognised (not JPEG, JPEG 2000, PNG, TIFF, WebP or BMP)")
     try:
         header = _READERS[fmt](data)
-    except (struct.error, IndexError):
+    except (struct.error, IndexError, OverflowError):
         raise ImageHeaderError(f"{fmt} header is truncated") from None
     if header.width <= 0 or header.height <= 0:
         raise ImageHeaderError(f"{fmt} header claims {header.width}×{header.height} pixels")
@@ -252,6 +252,8 @@ def _tiff(data: bytes) -> ImageHeader:
         if offset in seen:
             raise ImageHeaderError("TIFF IFD chain loops")
         seen.add(offset)
+        if offset >= len(data):  # BigTIFF offsets are 64-bit: compare before indexing with them
+            raise ImageHeaderError("TIFF directory offset lies past the end of the file")
         (count,) = struct.unpack_from(order + count_fmt, data, offset)
         pos = offset + struct.calcsize(count_fmt)
         if pos + count * entry_size > len(data):
