@@ -74,9 +74,11 @@ def _trust_seeds(prefix: str, suffix: str = "") -> list[bytes]:
 
 
 def _sod_parts(sod: bytes) -> dict[str, Any]:
-    """The parts of an EF.SOD its signature covers, read with the simulator's own DER editor:
-    eContent, each SignerInfo's signed attributes and signature value, the certificates. (The
-    SignerInfo's sid is not signed: a case change in its issuer name still names the same signer.)"""
+    """What an EF.SOD's signatures vouch for, read with the simulator's own DER editor: eContent,
+    each SignerInfo's signed attributes, and the to-be-signed part of each certificate. Signature
+    values are left out on purpose: RSASSA-PSS signs with a random salt, so the same signer signing
+    the same bytes again (another process building the seeds) gives other, equally valid values.
+    (The SignerInfo's sid is not signed either: a case change in its issuer name names the same signer.)"""
     from simulators.chip import der_edit
 
     root = der_edit.parse(sod)
@@ -84,13 +86,12 @@ def _sod_parts(sod: bytes) -> dict[str, Any]:
     signed_data = content_info.children[1].children[0]
     kids = signed_data.children
     encap = kids[2]
-    certs = [k.encode() for k in kids[3:-1] if k.tag == b"\xa0"]
+    certs = []
+    for holder in (k for k in kids[3:-1] if k.tag == b"\xa0"):
+        certs += [(c.children or [c])[0].encode() for c in holder.children or []]
     signers = []
     for si in kids[-1].children or []:
-        parts = si.children or []
-        attrs = [p.encode() for p in parts if p.tag == b"\xa0"]
-        octets = [p.encode() for p in parts if p.tag == b"\x04"]
-        signers.append((tuple(attrs), tuple(octets)))
+        signers.append(tuple(p.encode() for p in si.children or [] if p.tag == b"\xa0"))
     return {"econtent": encap.encode(), "certificates": tuple(certs), "signers": tuple(signers)}
 
 
