@@ -132,3 +132,22 @@ def test_a_correctly_signed_but_malformed_signing_time_is_signed_attrs_invalid(s
     assert (by_name["sod_signature"].status, by_name["sod_signature"].reason) == (CheckStatus.FAILED,
                                                                                     "SIGNED_ATTRS_INVALID")
     assert verdict.status is Status.NOT_GENUINE
+
+
+def test_an_issuer_name_value_of_the_wrong_type_is_judged(store):
+    """Found by `make fuzz` (fuzz/regressions/verify_sod/crash-ff1b…): an attribute value in the
+    SignerInfo's issuer name turned into a REAL made asn1crypto raise AttributeError."""
+    evidence = evidence_from_files(document("td3-bac"))
+
+    def real_in_sid(root: Node) -> None:
+        sid = next(n for n in root.walk() if n.tag == b"\x30" and len(n.children or []) == 2
+                   and n.children[0].tag == b"\x30" and n.children[1].tag == b"\x02"
+                   and n.parent is not None and n.parent.children[0].tag == b"\x02")
+        value = next(n for n in sid.children[0].walk() if n.tag in (b"\x0c", b"\x13"))
+        value.replace(b"\x09\x01\x40")  # REAL where a DirectoryString belongs
+
+    evidence.sod = der_edit.edit(evidence.sod, real_in_sid)
+    verdict = verify_document(evidence, store, now=NOW)
+    by_name = {c.name: c for c in verdict.checks}
+    assert verdict.status is Status.INCONCLUSIVE
+    assert by_name["sod_signature"].reason == "DS_CERT_MISSING"
