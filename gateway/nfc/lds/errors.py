@@ -15,6 +15,7 @@ from typing import ParamSpec, TypeVar
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
+from gateway.crypto.asn1 import ASN1_FAILURES
 from gateway.crypto.errors import DecodeError, UnsupportedError
 from gateway.nfc.tlv import TLV, TLVError, check_depth, parse_one
 
@@ -48,7 +49,9 @@ def describe(exc: BaseException) -> str:
 
 
 _LABELLED = re.compile(r"(EF\.\w+|DG\d+|SecurityInfos)\b")
-_FOREIGN = (TLVError, ValueError, TypeError, IndexError, KeyError, OverflowError, UnsupportedAlgorithm)
+# asn1crypto fails lazily with any of ASN1_FAILURES (AttributeError included: a value of the wrong
+# universal type in a CHOICE, found by fuzzing the same code path through the PKI).
+_FOREIGN = (TLVError, *ASN1_FAILURES, UnsupportedAlgorithm)
 
 
 def guard(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
