@@ -81,7 +81,7 @@ def test_20000_square_png_is_refused_from_its_header() -> None:
     assert (header.width, header.height) == (20000, 20000)
     with pytest.raises(ImageError) as e:
         read_mrz_image(data)
-    assert e.value.code == "too_large" and "20000 x 20000" in str(e.value) and "40 Mpx" in str(e.value)
+    assert e.value.code == "too_large" and "20000×20000" in str(e.value) and "40,000,000" in str(e.value)
     assert DEFAULT_MAX_PIXELS < 20000 * 20000
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from gateway.limits import MAX_FIELD_VIOLATIONS
 from gateway.mrz import MRZError
 from gateway.mrz.parser import detect_layout, split_lines
 from gateway.verdict import CHECK_NAMES
@@ -113,9 +114,10 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
 
     checks: frozenset[str] | None = None
     if raw.checks:
-        for i, name in enumerate(raw.checks):
-            if name not in CHECK_NAMES:
-                violations.append(FieldViolation(f"checks[{i}]", f"unknown check; known: {', '.join(CHECK_NAMES)}"))
+        unknown = [i for i, name in enumerate(raw.checks) if name not in CHECK_NAMES]
+        if unknown:  # the known names once, not once per unknown entry: details must not grow with the request
+            violations.append(FieldViolation("checks", f"unknown check name(s); known: {', '.join(CHECK_NAMES)}"))
+            violations.extend(FieldViolation(f"checks[{i}]", "unknown check") for i in unknown)
         checks = frozenset(raw.checks)
 
     reference_date: dt.date | None = None
@@ -149,4 +151,13 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
 
 
 def _raise(violations: list[FieldViolation]) -> VerifyInput:
-    raise invalid(violations)
+    raise invalid(capped(violations))
+
+
+def capped(violations: list[FieldViolation], limit: int = MAX_FIELD_VIOLATIONS) -> list[FieldViolation]:
+    """The first `limit` violations, and one more that counts the rest: the first few say what to fix,
+    and the error details stay far below gRPC's 8 KiB metadata limit whatever the request holds."""
+    if len(violations) <= limit:
+        return violations
+    rest = len(violations) - (limit - 1)
+    return [*violations[: limit - 1], FieldViolation("(more)", f"{rest} further field violation(s) not listed")]

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-DEFAULT_MAX_PIXELS = 40_000_000  # 40 Mpx: an A4 page at 600 DPI is 35 Mpx; decoded colour <= 120 MB
+from gateway import limits
+from gateway.imaging import ImageHeaderError, ImageTooLargeError, check_size
+
+DEFAULT_MAX_PIXELS = limits.MAX_PAGE_IMAGE_PIXELS
 MIN_SIDE = 32
 
 
@@ -187,7 +190,16 @@ def read_header(data: bytes) -> ImageHeader:
 
 
 def decode(data: bytes, *, colour: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Grayscale (or BGR with `colour`) uint8 array, after the header and budget checks."""
+    """Grayscale (or BGR with `colour`) uint8 array, after the header and budget checks. The claimed
+    size (pixels, components, JPEG scans) is bounded by `gateway.imaging`, the one header check the
+    face images of DG2 go through too; the walk here adds what a page needs on top: the file must be
+    complete (a truncated scan decoded with grey filling would put a grey band across the MRZ)."""
+    try:
+        check_size(data, max_pixels, "the image")
+    except ImageTooLargeError as exc:
+        raise ImageError("too_large", str(exc)) from None
+    except ImageHeaderError:
+        pass  # not a known image, or a broken header: the walk below names the problem
     header = read_header(data)
     pixels = header.width * header.height
     if header.width < MIN_SIDE or header.height < MIN_SIDE:
