@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python benchmarks/chip_bench.py
 	$(BIN)/python benchmarks/api_bench.py
 	nice -n 15 $(BIN)/python benchmarks/ocr_bench.py --peer-every 10
+	$(BIN)/python benchmarks/speech_bench.py
 
 proto: setup
 	$(BIN)/python -m gateway.api.codegen
