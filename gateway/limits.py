@@ -74,8 +74,18 @@ MAX_TLV_DEPTH = 32
 MAX_FACE_IMAGE_PIXELS = 16_000_000
 
 #: Pixels a document page image (scan, photo) may claim before it is decoded: an A4 page at 600 dpi
-#: is 35 Mpx; phone photos are 12-50 Mpx. 64 Mpx gray + colour is about 250 MB at most.
-MAX_PAGE_IMAGE_PIXELS = 64_000_000
+#: is 35 Mpx, phone photos 12-48 Mpx (a 48 Mpx photo is to be scaled down by the sender); 40 Mpx
+#: decoded in colour is 120 MB.
+MAX_PAGE_IMAGE_PIXELS = 40_000_000
+
+#: Colour components an image may declare. Decoders allocate a plane per component and JPEG 2000
+#: allows 16,384 of them; faces and pages are gray, RGB or RGBA/CMYK, so 4 is every genuine image.
+MAX_IMAGE_COMPONENTS = 4
+
+#: Scans of one JPEG. A progressive decoder walks the whole image once per scan, so thousands of
+#: tiny scans in a 1 MiB DG2 cost minutes (the reason libjpeg-turbo added a scan limit to its tools);
+#: libjpeg and mozjpeg write 6-12 scans for a progressive image, baseline JPEG has 1.
+MAX_JPEG_SCANS = 100
 
 # --- keys and parameters ---------------------------------------------------------------------------
 
@@ -88,6 +98,10 @@ MAX_RSA_EXPONENT_BITS = 256
 #: 521-bit curves (NIST P-521, brainpoolP512r1). Verifying stated parameters costs a scalar
 #: multiplication whose time grows with the cube of the size, so the bound is also a CPU bound.
 MAX_EC_FIELD_BITS = 521
+#: Largest cofactor of explicit EC parameters. SEC 1 v2 §3.1.1.1 requires h ≤ 2^(t/8) for security
+#: level t (2^16 at 128 bits); every curve Doc 9303 and TR-03110 name (NIST, Brainpool) has h = 1.
+#: Together with the Hasse bound (n·h ≤ p + 1 + 2√p) it keeps the stated order near the field size.
+MAX_EC_COFACTOR = 1 << 16
 #: Largest DH modulus (bits) for chip authentication / PACE DH: TR-03110 standardizes 1024-2048.
 MAX_DH_BITS = 4096
 

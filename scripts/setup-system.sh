@@ -9,6 +9,7 @@ PACKAGES=(
   vsmartcard-vpcd                                    # virtual reader driver: simulated chips reach pcscd
   tesseract-ocr fonts-ocr-b                          # MRZ OCR
   libusb-1.0-0                                       # pyusb's backend: USB HID line readers
+  fonts-dejavu-core                                  # document renderer: visual-zone text (Latin + Cyrillic)
   libgl1 libglib2.0-0                                # shared libraries opencv-python loads
   espeak-ng opus-tools                               # offline speech for the interview phrasebook (WAV, Opus)
   fonts-noto-core fonts-dejavu-core poppler-utils    # first-information sheet: Arabic/Cyrillic fonts, pdftotext

@@ -7,6 +7,8 @@
     gateway-sim translator --listen 127.0.0.1:7301    # a translation handheld (JSON lines over TCP)
     gateway-sim translator --pty --fault busy         # ... on a pseudo-terminal, answering BUSY
     gateway-sim mrz-reader --framing desko --profile td3-bac --link /tmp/gateway-mrz0   # a serial MRZ reader
+    gateway-sim render --format TD3 --degrade rotation=90,skew=4,scene=phone --out ./pages
+    gateway-sim render --profile td1-eu-pace --light ir --out ./pages   # the page of a chip profile
 
 While a card runs, type `remove`, `insert` or `quit` on stdin (or send SIGUSR1 to toggle the card)
 to pull it off the reader and put it back, as a person would.
@@ -74,6 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     from simulators.linereader import cli as linereader_cli
 
     linereader_cli.register(sub)
+    from simulators.documents import FORGERIES, FORMATS, LIGHTS, PROFILES
+
+    render = sub.add_parser(
+        "render", help="render document pages (OCR-B MRZ, drawn portrait) as a scanner or phone sees them",
+        description="Render TD1/TD2/TD3/MRV pages with their ground truth (a JSON file beside each image). "
+        "Invented persons and ICAO specimens only; seeded and deterministic.")
+    what = render.add_mutually_exclusive_group()
+    what.add_argument("--format", choices=FORMATS, help="an invented document of this format (default: random)")
+    what.add_argument("--profile", metavar="NAME|PATH", help="the page of a chip simulator profile")
+    what.add_argument("--mrz", metavar="TEXT", help="print these MRZ lines (joined by newlines)")
+    what.add_argument("--specimen", choices=("TD3", "TD2", "TD1", "TD1-DE"), help="an ICAO specimen")
+    render.add_argument("--degrade", default="", metavar="K=V,...",
+                        help="e.g. rotation=90,skew=5,blur=0.05,motion=0.2,noise=4,jpeg=70,perspective=0.05,"
+                        "lighting=0.4,glare=6,glare_on_mrz=yes,dpi=200,scene=none|scanner|phone")
+    render.add_argument("--mix", choices=PROFILES, help="random degradations of this kind (benchmark mixes)")
+    render.add_argument("--light", choices=LIGHTS, default="white")
+    render.add_argument("--side", choices=("mrz", "front"), default="mrz", help="TD1: the MRZ or the portrait side")
+    render.add_argument("--forgery", action="append", default=[], choices=sorted(FORGERIES))
+    render.add_argument("--seed", type=int, default=0)
+    render.add_argument("--count", type=int, default=1, help="pictures with seeds seed..seed+count-1")
+    render.add_argument("--out", type=Path, required=True, metavar="DIR")
+    render.set_defaults(handler=run_render)
     return parser
 
 
@@ -163,6 +187,46 @@ def run_pki(args: argparse.Namespace) -> int:
     countries = args.countries.split(",") if args.countries else None
     paths = TestPKI.shared().write_trust(args.folder, countries=countries)
     print(f"trust material written to {args.folder}: {paths}")
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from simulators.documents import Degradation, DocumentSpec, random_case, render, specimen_spec
+    from simulators.documents.profiles import spec_from_profile
+
+    forgeries = frozenset(args.forgery)
+    try:
+        base = Degradation.parse(args.degrade)
+        for k in range(args.count):
+            seed = args.seed + k
+            d = base
+            spec = None
+            if args.mix:
+                spec, d = random_case(seed, args.mix)
+            if args.profile:
+                spec = spec_from_profile(args.profile, forgeries=forgeries)
+            elif args.specimen:
+                spec = specimen_spec(args.specimen)
+            elif args.mrz:
+                from simulators.documents.profiles import _spec_from_lines
+
+                spec = _spec_from_lines(tuple(x.strip() for x in args.mrz.split("\n") if x.strip()), seed,
+                                        forgeries)
+            elif spec is None or args.format:
+                from simulators.documents import invented_document
+
+                fields, person = invented_document(seed, args.format)
+                spec = DocumentSpec(fields, person, portrait_seed=seed, design_seed=seed)
+            if forgeries and not spec.forgeries:
+                spec = DocumentSpec(spec.fields, spec.person, spec.mrz_lines, spec.portrait_seed, spec.design_seed,
+                                    forgeries)
+            doc = render(spec, seed=seed, degradation=d, light=args.light, side=args.side)
+            path = doc.save(args.out, f"{spec.format.lower()}-{seed:05d}-{args.light}")
+            print(path)
+    except (ValueError, KeyError) as exc:
+        return _fail(f"render: {exc}")
+    except OSError as exc:
+        return _fail(f"render: cannot write to {args.out}: {exc.strerror}")
     return 0
 
 

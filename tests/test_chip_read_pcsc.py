@@ -31,7 +31,7 @@ pytestmark = pytest.mark.pcsc
 
 PROFILE_PORT = 35963  # the API tests use 35965/35966; the transport tests run before or after, not alongside
 FAULT_PORT = 35964
-FAULTY = {"quirk-wrong-mac-sod", "quirk-pulled-mid-dg2"}
+FAULTY = {"quirk-wrong-mac-sod", "quirk-pulled-mid-dg2", *(p for p in list_profiles() if p.startswith("hostile-"))}
 
 
 class CardChanger:

@@ -42,7 +42,7 @@ from tests.chip_read_helpers import (
 )
 
 PROFILES = list_profiles()
-FAULTY = {"quirk-wrong-mac-sod", "quirk-pulled-mid-dg2"}
+FAULTY = {"quirk-wrong-mac-sod", "quirk-pulled-mid-dg2", *(p for p in list_profiles() if p.startswith("hostile-"))}
 
 
 def run_reader(reader, transport, *, wait_for_card_s: float = 0.0, events=None):

@@ -155,7 +155,7 @@ def test_simulated_scanner_is_one_more_mrz_source_and_its_reading_keys_the_chip(
             time.monotonic() + 5, events.append, lambda p, d: None)
         assert request.mrz_device_id == "sim-virtual-pcd-00-00" and request.mrz.lines == TD3
         assert [(c.from_char, c.to_char) for c in request.mrz.corrections] == [("O", "0")]
-        assert request.chip_access.mrz_text == "\n".join(TD3)  # the key from the corrected lines
+        assert request.chip_access.from_printed  # the pipeline takes the key from these corrected lines
         assert [type(e).__name__ for e in events] == ["MRZReceived"]  # a scanner answers at once
         assert events[0].framing == "scanner"
         # MRZ only, no reader named, no line reader configured: the reader holding the document
@@ -168,10 +168,13 @@ def test_simulated_scanner_is_one_more_mrz_source_and_its_reading_keys_the_chip(
 
 def test_use_printed_mrz_with_use_device_mrz_validates_and_waits_for_the_key():
     request = _request(access_kind="use_printed_mrz", use_printed_mrz=True)
-    assert request.uses_chip and request.chip_access.from_device_mrz and request.mrz is None
+    assert request.uses_chip and request.chip_access.from_printed and request.mrz is None
     resolved = request.with_device_mrz("d1-mrz", check(list(MISREAD_TD3)), 1.5)
-    assert not resolved.use_device_mrz and not resolved.chip_access.from_device_mrz
-    assert resolved.chip_access.mrz_text == "\n".join(TD3) and resolved.mrz_wait_s == 1.5
+    assert not resolved.use_device_mrz and resolved.chip_access.from_printed
+    assert resolved.mrz.lines == TD3 and resolved.mrz_device_id == "d1-mrz" and resolved.mrz_wait_s == 1.5
+    with pytest.raises(ServiceError) as info:  # a page image and the device's MRZ: which one?
+        validate_request(RawVerifyRequest(use_device_mrz=True, page_image=b"\x89PNG"))
+    assert info.value.field_violations[0].field == "page_image"
     with pytest.raises(ServiceError) as info:  # neither a typed MRZ nor a device's
         validate_request(RawVerifyRequest(access_kind="use_printed_mrz", use_printed_mrz=True))
     assert info.value.field_violations[0].field == "chip_access.use_printed_mrz"

@@ -132,7 +132,7 @@ def test_deeply_nested_39794_block_is_an_error_not_a_crash():
     nested = b"\x80\x00"
     for _ in range(3000):
         nested = encode(0xA2, nested)
-    with pytest.raises(LDSError, match="representation blocks"):
+    with pytest.raises(LDSError, match="nested deeper than 32 levels"):
         parse_dg2(dg2([nested], bdb_tag=0x7F2E))
 
 

@@ -49,19 +49,35 @@ def test_document_number_confusion_resolved_by_check_digits() -> None:
     assert [(c.line, c.position, c.from_char, c.to_char) for c in r.corrections] == [(2, 6, "O", "0")]
 
 
-def test_filler_read_as_k_in_td1_optional_data() -> None:
-    lines = build_mrz(format="TD1", document_code="ID", issuing_state="BGR", document_number="AA1234567",
-                      primary_identifier="IVANOVA", secondary_identifier="MARIA", nationality="BGR",
-                      birth_date=dt.date(1990, 1, 2), sex="F", expiry_date=dt.date(2030, 1, 2),
-                      optional_data="7501011234")
-    # The composite alone covers TD1's optional data; a filler read as K must be found by it.
-    pos = lines[0].index("<", 16)
-    ocr = _sub(lines, 0, pos, "K")
+TD1_BG = build_mrz(format="TD1", document_code="ID", issuing_state="BGR", document_number="AA1234567",
+                   primary_identifier="IVANOVA", secondary_identifier="MARIA", nationality="BGR",
+                   birth_date=dt.date(1990, 1, 2), sex="F", expiry_date=dt.date(2030, 1, 2),
+                   optional_data="7501011234")
+
+
+def test_filler_read_as_x_in_td1_optional_data_is_found_by_the_composite() -> None:
+    # The composite digit alone covers TD1's optional data. X is worth 33 and `<` 0: at every
+    # weight (7, 3, 1) the sum changes by a non-multiple of 10, so the composite sees it.
+    pos = TD1_BG[0].index("<", 16)
+    ocr = _sub(TD1_BG, 0, pos, "X")
+    assert not check(ocr, today=TODAY, autocorrect=False).valid
     r = check(ocr, today=TODAY)
-    if r.lines != tuple(lines):  # K and < may be indistinguishable at some weights
-        assert not r.valid or r.corrections == []
-    else:
-        assert r.valid and r.corrections[0].from_char == "K"
+    assert r.valid and r.lines == tuple(TD1_BG)
+    assert [c.to_dict() for c in r.corrections] == [
+        {"line": 1, "position": pos + 1, "from": "X", "to": "<", "checked": True}]
+
+
+def test_filler_read_as_k_is_invisible_to_every_check_digit() -> None:
+    # K is worth 20 and `<` 0; 20 × 7, 20 × 3 and 20 × 1 are all multiples of 10, so no check
+    # digit can see this confusion anywhere: the reading stays valid as read and nothing is
+    # "corrected" (a corrector that claims otherwise is guessing).
+    assert all((20 * w) % 10 == 0 for w in (7, 3, 1))
+    pos = TD1_BG[0].index("<", 16)
+    ocr = _sub(TD1_BG, 0, pos, "K")
+    r = check(ocr, today=TODAY)
+    assert r.valid and r.lines == tuple(ocr) and r.corrections == []
+    assert r.fields["optional_data"] != check(TD1_BG, today=TODAY).fields["optional_data"]
+    assert "K" not in CONFUSABLE  # no check digit can ever confirm a K→< correction
 
 
 def test_tie_is_reported_ambiguous_not_guessed() -> None:
@@ -172,7 +188,14 @@ def test_a_correction_never_invents_a_wrong_reading(lines: list[str], data: st.D
         if all(c.checked for c in r.corrections):
             assert r.lines == tuple(lines)
     elif r.valid:
+        # Valid without a correction: then the confusion is one no check digit can see, i.e. every
+        # check digit holds on the misread text too, and the misread character fits its field.
         assert r.lines == tuple(ocr)
+        unchecked = check(ocr, today=TODAY, autocorrect=False)
+        assert unchecked.valid and all(v in ("ok", "absent") for v in unchecked.checks.values())
+        assert wrong in _alphabet_at(lines, ln, pos)
+    else:
+        assert r.ambiguous or not check(ocr, today=TODAY, autocorrect=False).valid
 
 
 @settings(max_examples=200, deadline=None)

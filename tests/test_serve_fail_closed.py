@@ -47,3 +47,19 @@ def test_every_component_of_this_installation_loads() -> None:
 def test_a_missing_module_is_named() -> None:
     with pytest.raises(ComponentMissing, match=r"the thing .* 'gateway_no_such_module'"):
         check_components((("the thing", "gateway_no_such_module"),))
+
+
+def test_a_bad_trust_file_stops_start_up_when_trust_is_strict(tmp_path: Path) -> None:
+    trust = tmp_path / "trust"
+    trust.mkdir()
+    (trust / "broken.der").write_bytes(b"\x30\x82\x01\x00garbage")
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[trust]\npath = "{trust}"\nstrict = true\n')
+    port = _free_port()
+    done = subprocess.run([GATEWAY, "serve", "--config", str(config), "--listen", f"127.0.0.1:{port}"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith("gateway serve: cannot start: trust file") and "broken.der" in line
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0

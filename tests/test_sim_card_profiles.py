@@ -53,6 +53,17 @@ def test_profile_is_served_completely(name):
         signature, sw = t.send(0x00, 0x88, 0, 0, os.urandom(8), 256)
         assert sw == 0x9000 and signature
     chunk = min(faults.max_le or 0xE0, 0xE0)
+    if name.startswith("hostile-"):  # the hostile behaviour itself, as a terminal meets it
+        assert t.select_ef(0x0102) == 0x9000
+        data, sw = t.send(0x00, 0xB0, 0, 0, le=chunk)
+        if faults.wrong_le_forever:
+            assert (data, sw) == (b"", 0x6C10)
+            assert t.send(0x00, 0xB0, 0, 0, le=0x10)[1] == 0x6C10  # and again, with the Le it named
+        elif faults.drip_feed:
+            assert (len(data), sw) == (1, 0x9000)
+        elif faults.giant_header_fid == 0x0102:
+            assert data[1:6] == b"\x84\x7f\xff\xff\xff"
+        return
     for fid in sorted(doc.app_files):
         if faults.pull_at_read_offset is not None and fid == faults.pull_at_read_fid:
             with pytest.raises(CardRemoved):

@@ -104,7 +104,8 @@ def _seconds(d: Duration) -> float:
 def request_from_pb(m: pb.VerifyRequest) -> RawVerifyRequest:
     raw = RawVerifyRequest(reader_id=m.reader_id, mrz=m.mrz, checks=list(m.checks),
                            return_face_image=m.return_face_image, reference_date=m.reference_date,
-                           use_device_mrz=m.use_device_mrz)
+                           use_device_mrz=m.use_device_mrz, page_image=m.page_image,
+                           return_portrait=m.return_portrait)
     if m.HasField("chip_access"):
         kind = m.chip_access.WhichOneof("password") or "unset"
         raw.access_kind = kind
@@ -165,7 +166,27 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
         f = r.face_image
         m.face_image.CopyFrom(pb.FaceImage(format=f.format, width=f.width, height=f.height,
                                            size=f.size or len(f.data), data=f.data))
+    if r.page is not None:
+        m.page.CopyFrom(page_to_pb(r.page))
+    m.portrait = r.portrait
     return m
+
+
+def page_to_pb(page: model.PageReading) -> pb.PageReading:
+    return pb.PageReading(
+        status=page.status, rotation=page.rotation, skew_degrees=page.skew_degrees,
+        effective_dpi=page.effective_dpi, engine=page.engine, mrz_box=list(page.mrz_box),
+        warnings=[pb.QualityWarning(code=w.code, severity=w.severity, message_en=w.message_en,
+                                    message_de=w.message_de) for w in page.warnings],
+        timings={k: _duration(v) for k, v in page.timings.items()})
+
+
+def page_from_pb(m: pb.PageReading) -> model.PageReading:
+    return model.PageReading(
+        status=m.status, rotation=m.rotation, skew_degrees=m.skew_degrees, effective_dpi=m.effective_dpi,
+        engine=m.engine, mrz_box=tuple(m.mrz_box),
+        warnings=[model.QualityWarning(w.code, w.severity, w.message_en, w.message_de) for w in m.warnings],
+        timings={k: _seconds(v) for k, v in m.timings.items()})
 
 
 def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
@@ -187,6 +208,8 @@ def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
         warnings=list(m.warnings),
         quirks=[model.Quirk(q.code, q.message_en, q.message_de) for q in m.quirks],
         verdict=verdict,
+        page=page_from_pb(m.page) if m.HasField("page") else None,
+        portrait=m.portrait,
     )
 
 

@@ -30,6 +30,7 @@ from gateway.service.translation import TranslationDesk, TranslationSetupError
 from gateway.service.verification import DocumentVerifier
 
 from .auth import TokenInterceptor
+from .decoding import DecodeGuardInterceptor
 from .protos import devices_pb2, devices_pb2_grpc, verification_pb2, verification_pb2_grpc
 from .servicers import DeviceServicer, Draining, VerificationServicer, stop_executor
 from .translation_servicer import SERVICE_NAME as TRANSLATION_SERVICE_NAME
@@ -99,7 +100,8 @@ class GatewayDaemon:
         c = self.config
         self.registry = DeviceRegistry(c.queue_per_reader, c.devices, self.simulated_readers, self.mrz_sources,
                                        mrz_fresh_s=c.mrz_fresh_s)
-        interceptors = [TokenInterceptor(c.tokens)] if c.tokens else []
+        interceptors: list[grpc.aio.ServerInterceptor] = [TokenInterceptor(c.tokens)] if c.tokens else []
+        interceptors.append(DecodeGuardInterceptor())  # innermost: wraps the generated handlers directly
         self.server = grpc.aio.server(
             interceptors=interceptors,
             maximum_concurrent_rpcs=c.max_concurrent_rpcs,

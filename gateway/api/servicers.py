@@ -99,12 +99,17 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
             # a line reader's swipe (fresh, or waited for until the deadline) or the reader's own scanner
             request_input = await self.registry.mrz.for_request(
                 request_input, device.id if device is not None else None, started + budget, on_event, on_queued)
-        if device is None:
+        if device is None and request_input.page_image is None:
             token = CancelToken()
             return self.verifier.verify(request_input, on_event, token, None, operation_id=operation_id,
                                         started_at=started)
-        token = CancelToken(started + budget)
         loop = asyncio.get_running_loop()
+        if device is None:  # reading a page image takes a tenth of a second: not on the loop
+            token = CancelToken()
+            return await loop.run_in_executor(self.executor, functools.partial(
+                self.verifier.verify, request_input, lambda e: loop.call_soon_threadsafe(on_event, e), token, None,
+                operation_id=operation_id, started_at=started))
+        token = CancelToken(started + budget)
 
         def progress(event: model.ProgressEvent) -> None:
             loop.call_soon_threadsafe(on_event, event)
@@ -150,7 +155,8 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
                     ((QUEUE_POSITION_KEY, str(position)), (OPERATION_ID_KEY, operation_id)))))
 
         try:
-            if not request.HasField("chip_access") and not request.use_device_mrz and not self.draining.active:
+            if not request.HasField("chip_access") and not request.use_device_mrz and not request.page_image \
+                    and not self.draining.active:
                 # MRZ only: no device, no queue, nothing to wait for - the fast path (no extra coroutines)
                 result = self.verifier.verify(validate_request(convert.request_from_pb(request)),
                                               model.ignore_progress, CancelToken(), None,

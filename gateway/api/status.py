@@ -2,6 +2,9 @@
 
 Callers get a status code, a one-line message, a reason code they can branch on and the fields at
 fault; never a stack trace or a request value (MRZ contents must not travel back in errors either).
+The details travel in a trailer, and gRPC clients refuse trailers above 8 KiB by default (the call
+then fails with RESOURCE_EXHAUSTED and no details at all), so `to_status` caps them at
+`gateway.limits.MAX_ERROR_DETAIL_BYTES` / `MAX_FIELD_VIOLATIONS` whatever the service layer built.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from gateway.limits import MAX_ERROR_DETAIL_BYTES, MAX_FIELD_VIOLATIONS
 from gateway.service.errors import ErrorKind, ServiceError
+
+_MAX_TEXT = 400  # characters of one message, field name or description in the details
 
 DOMAIN = "gateway.clearing.local"
 
@@ -32,19 +38,39 @@ def grpc_code(error: ServiceError) -> grpc.StatusCode:
     return _CODES[error.kind][0]
 
 
-def to_status(error: ServiceError) -> grpc.Status:
+def _clip(text: str, limit: int = _MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _status(error: ServiceError, violations: int, text: int) -> status_pb2.Status:
     details = []
     info = any_pb2.Any()
-    info.Pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=error.metadata))
+    metadata = {_clip(k, 64): _clip(str(v), text) for k, v in list(error.metadata.items())[:MAX_FIELD_VIOLATIONS]}
+    info.Pack(error_details_pb2.ErrorInfo(reason=_clip(error.reason, 64), domain=DOMAIN, metadata=metadata))
     details.append(info)
-    if error.field_violations:
+    shown = error.field_violations[:violations]
+    if shown:
+        items = [error_details_pb2.BadRequest.FieldViolation(field=_clip(v.field, text),
+                                                             description=_clip(v.description, text))
+                 for v in shown]
+        if len(error.field_violations) > len(shown):
+            hidden = len(error.field_violations) - len(shown)
+            items[-1] = error_details_pb2.BadRequest.FieldViolation(
+                field="(more)", description=f"{hidden + 1} further field violation(s) not listed")
         bad = any_pb2.Any()
-        bad.Pack(error_details_pb2.BadRequest(field_violations=[
-            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-            for v in error.field_violations
-        ]))
+        bad.Pack(error_details_pb2.BadRequest(field_violations=items))
         details.append(bad)
-    status = status_pb2.Status(code=_CODES[error.kind][1], message=error.message, details=details)
+    return status_pb2.Status(code=_CODES[error.kind][1], message=_clip(error.message, 2 * text), details=details)
+
+
+def to_status(error: ServiceError) -> grpc.Status:
+    """The error as a gRPC status whose serialized details fit `MAX_ERROR_DETAIL_BYTES`: fewer field
+    violations and shorter texts until they do (the reason code always survives)."""
+    violations, text = MAX_FIELD_VIOLATIONS, _MAX_TEXT
+    status = _status(error, violations, text)
+    while status.ByteSize() > MAX_ERROR_DETAIL_BYTES and (violations > 1 or text > 16):
+        violations, text = max(1, violations // 2), max(16, text // 2)
+        status = _status(error, violations, text)
     return rpc_status.to_status(status)
 
 

@@ -41,7 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     key = read.add_argument_group("access key: --mrz, --can, or --doc-number with --birth and --expiry")
     key.add_argument("--mrz", metavar="TEXT", help="the printed MRZ, lines joined by newlines or concatenated: "
                      "the access key (unless --can is given) and compared with the chip's DG1")
-    key.add_argument("--can", metavar="DIGITS", help="the 6-digit card access number (PACE only); may go with --mrz")
+    key.add_argument("--page-image", metavar="FILE", help="a scan or photo of the data page: the printed MRZ is read "
+                     "off it (gateway.mrz.image) and is the access key unless --can is given")
+    key.add_argument("--can", metavar="DIGITS", help="the 6-digit card access number (PACE only); may go with --mrz "
+                     "or --page-image")
     key.add_argument("--doc-number", metavar="NUMBER", help="document number as in the MRZ")
     key.add_argument("--birth", metavar="YYMMDD", help="date of birth")
     key.add_argument("--expiry", metavar="YYMMDD", help="date of expiry")
@@ -83,10 +86,14 @@ def _access_key(args: argparse.Namespace) -> Any:
     from gateway.nfc.access_key import CANKey, MRZKey
 
     triple = (args.doc_number, args.birth, args.expiry)
-    given = [name for name, on in (("--mrz", args.mrz and not args.can), ("--can", args.can),
+    if args.mrz and args.page_image:
+        raise ValueError("give the printed MRZ as --mrz or as --page-image, not both")
+    printed = bool(args.mrz or args.page_image)
+    given = [name for name, on in (("--mrz/--page-image", printed and not args.can), ("--can", args.can),
                                    ("--doc-number", any(triple))) if on]
     if len(given) != 1:
-        raise ValueError("give exactly one access key: --mrz, --can, or --doc-number with --birth and --expiry")
+        raise ValueError("give exactly one access key: --mrz, --page-image, --can, or --doc-number with "
+                         "--birth and --expiry")
     if args.mrz:
         from gateway.mrz import MRZError, check
 
@@ -96,6 +103,8 @@ def _access_key(args: argparse.Namespace) -> Any:
             raise ValueError(f"--mrz: {exc}") from None
     if args.can:
         return CANKey(args.can)
+    if args.page_image:
+        return None  # the key is the MRZ read off the page
     if args.mrz:
         return MRZKey.from_mrz(_mrz_text(args))
     if not all(triple):
@@ -139,10 +148,14 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         key = _access_key(args)
         options = _options(args)
+        page = Path(args.page_image).read_bytes() if args.page_image else None
+    except OSError as exc:
+        return _fail(EXIT_USAGE, f"--page-image: cannot read {args.page_image} ({exc.strerror})")
     except (AccessKeyError, ValueError) as exc:
         return _fail(EXIT_USAGE, str(exc))
     from gateway.cli.verdict_render import load_trust, render_verdict, trust_summary
     from gateway.drivers import pcsc
+    from gateway.mrz.image import ImageError
     from gateway.nfc.reading import (
         AccessDeniedError,
         AccessNotPossibleError,
@@ -152,6 +165,7 @@ def run_read(args: argparse.Namespace) -> int:
     )
     from gateway.transport import NoCardError, ReaderUnavailableError, TransportError
     from gateway.verify import read_and_verify
+    from gateway.verify.pipeline import PageUnreadableError
 
     store = load_trust(args.trust) if args.trust else None
     try:
@@ -166,7 +180,8 @@ def run_read(args: argparse.Namespace) -> int:
                   file=sys.stderr)
 
     try:
-        result = read_and_verify(connection, key, store, options, printed_mrz=_mrz_text(args), on_event=on_event)
+        result = read_and_verify(connection, key, store, options, printed_mrz=_mrz_text(args), page_image=page,
+                                 on_event=on_event)
     except AccessDeniedError as exc:
         return _fail(EXIT_ACCESS_DENIED, str(exc))
     except CardLostError as exc:
@@ -181,6 +196,8 @@ def run_read(args: argparse.Namespace) -> int:
         return _fail(EXIT_CARD_LOST, str(exc))
     except MRZError as exc:
         return _fail(EXIT_USAGE, f"--mrz: {exc}")
+    except (ImageError, PageUnreadableError) as exc:
+        return _fail(EXIT_USAGE, f"--page-image: {exc}")
     finally:
         connection.disconnect()
 

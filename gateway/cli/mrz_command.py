@@ -30,6 +30,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     mrz_listen.register(mrz_sub)
 
+    rd = mrz_sub.add_parser(
+        "read",
+        help="read the MRZ from scanned or photographed document images",
+        description="Locate, read and check the MRZ in images (PNG, JPEG, JPEG 2000, TIFF; any rotation). "
+        "Exit status: 0 valid, 1 read but invalid (or image quality too poor to trust it), 2 no single MRZ "
+        "found or the file is not a readable image (one-line reason on stderr).",
+    )
+    rd.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    rd.add_argument("--json", action="store_true", help="machine-readable output (an array for several images)")
+    rd.add_argument("--today", metavar="YYYY-MM-DD", help="reference date for century and expiry (default: today)")
+    rd.add_argument("--portrait", metavar="OUT", help="write the portrait crop to OUT (JPEG or PNG by extension; "
+                    "with several images, OUT gets the image number before the extension)")
+    rd.set_defaults(handler=run_read)
+
 
 def _fail(reason: str) -> int:
     print(f"gateway mrz check: {reason}", file=sys.stderr)
@@ -80,4 +94,96 @@ def render(result: MRZResult) -> str:
         out.append(f"  {'warning':<24}{w.message}")
     for e in result.errors:
         out.append(f"  {'error':<24}{e.message}")
+    return "\n".join(out)
+
+
+def _read_one(path: str, today: dt.date | None, portrait_out: str | None) -> tuple[int, dict | None, str | None]:
+    """(exit status, JSON object or None, one-line reason or None) for one image file."""
+    from gateway.mrz.image import ImageError, read_mrz_image
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return EXIT_NOT_MRZ, None, f"{path}: cannot read the file ({exc.strerror or type(exc).__name__})"
+    try:
+        r = read_mrz_image(data, today=today, portrait=portrait_out is not None)
+    except ImageError as exc:
+        return EXIT_NOT_MRZ, None, f"{path}: {exc}"
+    image = {"file": path, **r.to_dict()}
+    if r.mrz is None:
+        obj = {"format": None, "valid": False, "fields": {}, "checks": {}, "corrections": [], "ambiguous": False,
+               "warnings": [], "errors": [{"code": w.code.lower(), "message": w.message} for w in r.warnings
+                                          if w.severity == "reject"], "lines": [], "image": image}
+        reason = next((w.message for w in r.warnings if w.severity == "reject"), "no MRZ found")
+        return EXIT_NOT_MRZ, obj, f"{path}: {reason}"
+    if portrait_out is not None and r.portrait is not None and r.portrait.image is not None:
+        ext = ".png" if portrait_out.lower().endswith(".png") else ".jpg"
+        try:
+            with open(portrait_out, "wb") as fh:
+                fh.write(r.portrait.encode(ext))
+            image["portrait_file"] = portrait_out
+        except OSError as exc:
+            return EXIT_NOT_MRZ, None, f"{portrait_out}: cannot write the portrait ({exc.strerror})"
+    obj = {**r.mrz.to_dict(), "image": image}
+    return (EXIT_VALID if r.valid else EXIT_INVALID), obj, None
+
+
+def _numbered(out: str | None, k: int, n: int) -> str | None:
+    if out is None or n == 1:
+        return out
+    stem, dot, ext = out.rpartition(".")
+    return f"{stem}-{k}.{ext}" if dot else f"{out}-{k}"
+
+
+def run_read(args: argparse.Namespace) -> int:
+    today = None
+    if args.today:
+        try:
+            today = dt.date.fromisoformat(args.today)
+        except ValueError:
+            print("gateway mrz read: --today must be a date YYYY-MM-DD", file=sys.stderr)
+            return EXIT_NOT_MRZ
+    from gateway.mrz.ocr import RecogniserUnavailable
+
+    status, objects = 0, []
+    for k, path in enumerate(args.images, 1):
+        try:
+            code, obj, reason = _read_one(path, today, _numbered(args.portrait, k, len(args.images)))
+        except RecogniserUnavailable as exc:
+            print(f"gateway mrz read: no OCR engine: {exc}", file=sys.stderr)
+            return 3
+        status = max(status, code)
+        if reason:
+            print(f"gateway mrz read: {reason}", file=sys.stderr)
+        if obj is not None:
+            objects.append(obj)
+            if not args.json:
+                print(render_read(obj))
+    if args.json:
+        out = objects[0] if len(args.images) == 1 and objects else objects
+        if objects or len(args.images) > 1:
+            print(json.dumps(out, ensure_ascii=False, indent=2))
+    return status
+
+
+def render_read(obj: dict) -> str:
+    """The image facts, then the MRZ summary as `mrz check` prints it."""
+    img = obj["image"]
+    head = f"{img['file']}: {img['status']}"
+    if img.get("rotation") is not None:
+        head += f", rotation {img['rotation']}, skew {img['skew']:+.1f}, {img['effective_dpi']:.0f} dpi"
+    head += f", {img['timings_ms'].get('total', 0):.0f} ms, engine {img['engine']}"
+    out = [head]
+    for w in img["warnings"]:
+        out.append(f"  {'image':<24}{w['message']} / {w['message_de']}")
+    if obj.get("format"):
+        result = MRZResult(obj["format"], tuple(obj["lines"]), obj["fields"], obj["checks"])
+        from gateway.mrz.result import Correction, Issue
+
+        result.corrections = [Correction(c["line"], c["position"], c["from"], c["to"], c["checked"])
+                              for c in obj["corrections"]]
+        result.warnings = [Issue(w["code"], w["message"], w.get("field")) for w in obj["warnings"]]
+        result.errors = [Issue(e["code"], e["message"], e.get("field")) for e in obj["errors"]]
+        out.append(render(result))
     return "\n".join(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import logging
 import os
@@ -119,9 +120,18 @@ async def serve(config: ServeConfig, simulate: bool = False) -> int:
         trust = await asyncio.get_running_loop().run_in_executor(None, simulation.trust_folder)
     store = None
     if trust is not None:
-        store = await asyncio.get_running_loop().run_in_executor(None, TrustStore.from_paths, [trust])
-        for problem in store.report.problems[:5]:
-            log.warning("trust store problem", extra={"reason": "TRUST_LOAD", "where": problem[:200]})
+        from gateway.pki.store import TrustStoreError
+
+        load = functools.partial(TrustStore.from_paths, [trust], strict=config.trust_strict)
+        try:
+            store = await asyncio.get_running_loop().run_in_executor(None, load)
+        except TrustStoreError as exc:  # [trust] strict = true: a bad trust file stops start-up
+            if simulation is not None:
+                simulation.stop()
+            return _fail(f"cannot start: {exc}")
+        for source in store.report.refused[:20]:  # served with the rest; each refused file named
+            log.warning("trust file refused", extra={"reason": "TRUST_LOAD", "where": str(source.source)[:200],
+                                                    "error": (source.error or "")[:200]})
     verifier = DocumentVerifier(store)
     daemon = GatewayDaemon(config, verifier, simulated_readers=simulated,
                            mrz_sources=simulation.mrz_sources() if simulation is not None else {})

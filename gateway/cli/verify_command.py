@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="take the printed MRZ from the device: the reader's own scanner (a simulated reader) "
                    "or the MRZ line reader of its desk (a recent swipe, else waits for the next one); with "
                    "--mrz-only, --reader may name the line reader or a desk")
+    p.add_argument("--page-image", type=Path, metavar="FILE",
+                   help="a scan or photo of the data page: the printed MRZ is read off it (instead of --mrz)")
+    p.add_argument("--save-portrait", type=Path, metavar="PATH",
+                   help="with --page-image: save the portrait cropped from the page (JPEG) here")
     p.add_argument("--can", metavar="CAN", help="card access number for PACE")
     p.add_argument("--doc-number", metavar="NUMBER", help="chip access by document number (with --birth, --expiry)")
     p.add_argument("--birth", metavar="YYMMDD")
@@ -68,26 +72,34 @@ def _request_args(args: argparse.Namespace) -> dict[str, object]:
         raise ValueError("--doc-number, --birth and --expiry go together")
     if args.can and all(key_parts):
         raise ValueError("give --can or --doc-number/--birth/--expiry, not both")
-    if mrz and args.device_mrz:
-        raise ValueError("give --mrz or --device-mrz, not both")
+    if sum(map(bool, (mrz, args.device_mrz, args.page_image))) > 1:
+        raise ValueError("give one of --mrz, --device-mrz and --page-image")
+    if args.save_portrait and not args.page_image:
+        raise ValueError("--save-portrait needs --page-image")
     request: dict[str, object] = {"mrz": mrz, "reader_id": args.reader, "return_face_image": bool(args.save_face),
-                                  "use_device_mrz": args.device_mrz}
+                                  "use_device_mrz": args.device_mrz, "return_portrait": bool(args.save_portrait)}
+    if args.page_image:
+        try:
+            request["page_image"] = args.page_image.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read {args.page_image}: {exc.strerror}") from None
+    printed = bool(mrz or args.device_mrz or args.page_image)
     if args.checks:
         request["checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
     if args.today:
         request["reference_date"] = dt.date.fromisoformat(args.today)
     if args.mrz_only:
-        if not mrz and not args.device_mrz:
-            raise ValueError("--mrz-only needs --mrz or --device-mrz")
+        if not printed:
+            raise ValueError("--mrz-only needs --mrz, --device-mrz or --page-image")
         return request
     if args.can:
         request["can"] = args.can
     elif all(key_parts):
         request["document_key"] = key_parts
-    elif mrz or args.device_mrz:
+    elif printed:
         request["use_printed_mrz"] = True
     else:
-        raise ValueError("give --mrz, --device-mrz, --can or --doc-number/--birth/--expiry")
+        raise ValueError("give --mrz, --device-mrz, --page-image, --can or --doc-number/--birth/--expiry")
     return request
 
 
@@ -127,6 +139,8 @@ def run_verify(args: argparse.Namespace) -> int:
         return _fail(f"cannot read TLS material: {exc.strerror}")
     if args.save_face and result.face_image is not None and result.face_image.data:
         args.save_face.write_bytes(result.face_image.data)
+    if args.save_portrait and result.portrait:
+        args.save_portrait.write_bytes(result.portrait)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -166,6 +180,12 @@ def render(result: object) -> str:
         lines.append(f"  {'access':<24}{result.access.protocol} {result.access.algorithm}".rstrip())
     if result.files:
         lines.append(f"  {'files':<24}" + ", ".join(f"{f.name} ({f.size} B)" for f in result.files))
+    if result.page is not None:
+        page = result.page
+        lines.append(f"  {'page image':<24}MRZ read by {page.engine}, turned {page.rotation}°, "
+                     f"{page.effective_dpi:.0f} dpi")
+        for w in page.warnings:
+            lines.append(f"  {'image ' + w.severity:<24}{w.message_en}")
     # OCR corrections of the printed MRZ must be visible to the person at the desk.
     for c in result.printed_mrz.corrections if result.printed_mrz else ():
         how = "confirmed by check digits" if c.checked else "no check digit here: please confirm"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from asn1crypto import cms, core
 
 from gateway.crypto import oids
-from gateway.crypto.asn1 import der_length
+from gateway.crypto.asn1 import check_depth, decoding, der_length
 from gateway.crypto.errors import DecodeError
 
 
@@ -108,7 +108,14 @@ def _signer(si: cms.SignerInfo) -> SignerInfo:
 
 
 def parse_signed_data(content_info_der: bytes, what: str) -> SignedData:
-    """ContentInfo{signedData} → SignedData. Raises DecodeError for anything that is not SignedData."""
+    """ContentInfo{signedData} → SignedData. Raises DecodeError for anything that is not SignedData
+    (LimitError for nesting deeper than `gateway.limits.MAX_TLV_DEPTH`)."""
+    check_depth(content_info_der, what)
+    with decoding(what):
+        return _parse_signed_data(bytes(content_info_der), what)
+
+
+def _parse_signed_data(content_info_der: bytes, what: str) -> SignedData:
     ci = cms.ContentInfo.load(content_info_der, strict=True)
     if ci["content_type"].dotted != oids.CMS_SIGNED_DATA:
         raise DecodeError(f"{what}: ContentInfo holds {ci['content_type'].dotted}, not signedData")

@@ -20,6 +20,11 @@ class UnsupportedError(CryptoError):
     """Well-formed, but uses an algorithm, curve or encoding this gateway does not handle."""
 
 
+class LimitError(DecodeError):
+    """Input exceeds a budget of `gateway.limits`: a key, a curve or a nesting deeper or larger than
+    any genuine document uses. Built to cost time or memory, so refused before any work is done."""
+
+
 class PointError(DecodeError):
     """An encoded EC point is malformed, off the curve, or the identity."""
 
@@ -28,4 +33,4 @@ class DHKeyError(DecodeError):
     """A DH public value is malformed or outside the prime-order subgroup."""
 
 
-__all__ = ["CryptoError", "DHKeyError", "DecodeError", "PointError", "UnsupportedError"]
+__all__ = ["CryptoError", "DHKeyError", "DecodeError", "LimitError", "PointError", "UnsupportedError"]

@@ -3,6 +3,8 @@ keys): RSA, EC with named, explicit or BSI "standardized" domain parameters, and
 
 The parse keeps the exact DER and the raw key bytes for the protocols that need them, and checks
 that the key is usable now — a key `cryptography` cannot load is reported, not silently dropped.
+Sizes are bounded first (`gateway.limits`: RSA modulus and exponent, EC field, DH modulus, DER
+nesting), so a key built to cost CPU is refused with a `LimitError` before any arithmetic.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from asn1crypto import core, keys
 from cryptography.hazmat.primitives.asymmetric import dh, ec, rsa
 
 from gateway.crypto import asn1, oids
-from gateway.crypto.ec_params import CURVES, ECDomain, match_named_curve, verify_domain
-from gateway.crypto.errors import CryptoError, DecodeError, UnsupportedError
+from gateway.crypto.ec_params import CURVES, ECDomain, check_bounds, match_named_curve, verify_domain
+from gateway.crypto.errors import CryptoError, DecodeError, LimitError, UnsupportedError
+from gateway.limits import MAX_DH_BITS, MAX_RSA_BITS, MAX_RSA_EXPONENT_BITS
 
 # asn1crypto's names of named curves → the names used here (those of `cryptography`).
 _NAMED_OIDS = {
@@ -74,14 +77,47 @@ class PublicKeyInfo:
             return _load(self)
         except CryptoError:
             raise
-        except (ValueError, TypeError) as exc:
+        except asn1.ASN1_FAILURES as exc:
             raise DecodeError(f"{self.kind} public key is not valid: {type(exc).__name__}") from None
+
+
+def rsa_numbers(key_bytes: bytes) -> tuple[int, int]:
+    """RSAPublicKey DER → (modulus, exponent), both checked against the budgets of `gateway.limits`
+    and for the shape every RSA key has (odd modulus, odd exponent 3 ≤ e < n)."""
+    rsa_key = keys.RSAPublicKey.load(key_bytes, strict=True)
+    n, e = rsa_key["modulus"].native, rsa_key["public_exponent"].native
+    if not isinstance(n, int) or not isinstance(e, int):
+        raise DecodeError("RSA public key lacks its modulus or exponent")
+    if n.bit_length() > MAX_RSA_BITS:
+        raise LimitError(f"RSA modulus of {n.bit_length()} bits, more than the {MAX_RSA_BITS} bits allowed")
+    if e.bit_length() > MAX_RSA_EXPONENT_BITS:
+        raise LimitError(f"RSA public exponent of {e.bit_length()} bits, more than {MAX_RSA_EXPONENT_BITS} allowed")
+    if n <= 0 or n % 2 == 0:
+        raise DecodeError("RSA modulus is not a positive odd integer")
+    if e < 3 or e % 2 == 0 or e >= n:
+        raise DecodeError("RSA public exponent is not an odd integer between 3 and the modulus")
+    return n, e
+
+
+def dh_domain(p: int | None, g: int | None, q: int | None) -> DHDomain:
+    """X9.42 domain parameters checked against `MAX_DH_BITS` and for their basic shape."""
+    if not isinstance(p, int) or not isinstance(g, int):
+        raise DecodeError("DH domain parameters lack p or g")
+    if p.bit_length() > MAX_DH_BITS:
+        raise LimitError(f"DH modulus of {p.bit_length()} bits, more than the {MAX_DH_BITS} bits allowed")
+    if p < 5 or p % 2 == 0:
+        raise DecodeError("DH modulus is not an odd prime candidate")
+    if not 1 < g < p - 1:
+        raise DecodeError("DH generator is outside 2..p-2")
+    if q is not None and not 1 < q < p:
+        raise DecodeError("DH subgroup order is outside 2..p-1")
+    return DHDomain(p, g, q)
 
 
 def _load(info: PublicKeyInfo) -> Any:
     if info.kind == "RSA":
-        rsa_key = keys.RSAPublicKey.load(info.key_bytes, strict=True)
-        return rsa.RSAPublicNumbers(rsa_key["public_exponent"].native, rsa_key["modulus"].native).public_key()
+        n, e = rsa_numbers(info.key_bytes)
+        return rsa.RSAPublicNumbers(e, n).public_key()
     if info.kind == "EC":
         if info.curve is None or info.curve not in CURVES:
             curve = info.curve or "given by explicit parameters"
@@ -100,17 +136,26 @@ def _int_of(octets: bytes) -> int:
     return int.from_bytes(octets, "big")
 
 
+def parse_explicit_domain(params_der: bytes) -> ECDomain:
+    """X9.62 SpecifiedECDomain DER → ECDomain with bounded sizes (`check_bounds`); CryptoError on failure."""
+    asn1.check_depth(params_der, "explicit EC parameters")
+    with asn1.decoding("explicit EC parameters"):
+        return _explicit_domain(bytes(params_der))
+
+
 def _explicit_domain(params_der: bytes) -> ECDomain:
     spec = asn1.SpecifiedECDomain.load(params_der, strict=True)
     if spec["field_id"]["field_type"].dotted != oids.PRIME_FIELD:
         raise UnsupportedError("explicit EC parameters over a non-prime field are not supported")
     p = spec["field_id"]["parameters"].parse(core.Integer).native
+    if not isinstance(p, int) or p <= 0:
+        raise DecodeError("explicit EC parameters: field prime is not a positive integer")
     base = spec["base"].native
     size = (p.bit_length() + 7) // 8
     if len(base) != 1 + 2 * size or base[0] != 0x04:
         raise UnsupportedError("explicit EC parameters: generator is not an uncompressed point")
     cof = spec["cofactor"].native if spec["cofactor"].native is not None else None
-    return ECDomain(
+    dom = ECDomain(
         p=p,
         a=_int_of(spec["curve"]["a"].native),
         b=_int_of(spec["curve"]["b"].native),
@@ -119,10 +164,18 @@ def _explicit_domain(params_der: bytes) -> ECDomain:
         n=spec["order"].native,
         h=cof,
     )
+    check_bounds(dom)
+    return dom
 
 
 def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
-    """Interpret one SubjectPublicKeyInfo (already loaded with the generic type)."""
+    """Interpret one SubjectPublicKeyInfo (already loaded with the generic type); every failure
+    is a CryptoError."""
+    with asn1.decoding("SubjectPublicKeyInfo"):
+        return _parse_spki(spki)
+
+
+def _parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
     alg = spki["algorithm"]["algorithm"].dotted
     params = spki["algorithm"]["parameters"]
     has_params = isinstance(params, core.Any) and params.contents is not None
@@ -133,8 +186,7 @@ def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
     der = spki.dump()
 
     if alg == oids.RSA_ENCRYPTION:
-        rsa_key = keys.RSAPublicKey.load(key_bytes, strict=True)
-        n = rsa_key["modulus"].native
+        n, _ = rsa_numbers(key_bytes)
         info = PublicKeyInfo(alg, "RSA", der, key_bytes, rsa_modulus_bits=n.bit_length())
         info.load()
         return info
@@ -183,12 +235,18 @@ def parse_spki(spki: asn1.SubjectPublicKeyInfo) -> PublicKeyInfo:
         if not has_params:
             raise DecodeError("DH key without domain parameters")
         dp = asn1.DHDomainParameters.load(params.dump(), strict=True)
-        domain = DHDomain(dp["p"].native, dp["g"].native, dp["q"].native)
-        core.Integer.load(key_bytes, strict=True)
+        domain = dh_domain(dp["p"].native, dp["g"].native, dp["q"].native)
+        y = core.Integer.load(key_bytes, strict=True).native
+        if not isinstance(y, int) or not 1 < y < domain.p - 1:
+            raise DecodeError("DH public value is outside 2..p-2")
         return PublicKeyInfo(alg, "DH", der, key_bytes, dh_domain=domain)
 
     raise UnsupportedError(f"public key algorithm {oids.NAMES.get(alg, alg)} is not supported")
 
 
 def parse_spki_der(der: bytes) -> PublicKeyInfo:
-    return parse_spki(asn1.SubjectPublicKeyInfo.load(der, strict=True))
+    """Parse a DER SubjectPublicKeyInfo; every failure is a CryptoError (LimitError for a key
+    beyond the budgets, UnsupportedError for what is well-formed but not handled)."""
+    asn1.check_depth(der, "SubjectPublicKeyInfo")
+    with asn1.decoding("SubjectPublicKeyInfo"):
+        return parse_spki(asn1.SubjectPublicKeyInfo.load(bytes(der), strict=True))

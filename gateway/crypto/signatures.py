@@ -19,11 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from gateway.crypto import oids
+from gateway.crypto.asn1 import ASN1_FAILURES
 from gateway.crypto.ec import CURVES as PACE_CURVES
 from gateway.crypto.ec import Curve
 from gateway.crypto.ec_params import CURVES as LOADABLE_CURVES
 from gateway.crypto.errors import CryptoError, UnsupportedError
 from gateway.crypto.public_key import PublicKeyInfo
+from gateway.limits import MAX_RSA_BITS
 
 
 class UnsupportedSignature(UnsupportedError):
@@ -87,12 +89,15 @@ def _pss_padding(params_der: bytes | None) -> tuple[str, padding.PSS]:
             salt = params["salt_length"].native
             if params["trailer_field"].native not in ("trailer_field_bc", 1):
                 raise UnsupportedSignature("RSASSA-PSS with a trailer field other than BC")
-        except (ValueError, TypeError, KeyError) as exc:
+        except ASN1_FAILURES as exc:
             raise UnsupportedSignature(f"RSASSA-PSS parameters are malformed ({type(exc).__name__})") from None
     hash_name, mgf_hash = str(hash_name), str(mgf_hash)  # asn1crypto names: "sha256" etc.
     if hash_name not in HASHES or mgf_hash not in HASHES:
         raise UnsupportedSignature("RSASSA-PSS with a hash algorithm Doc 9303 does not allow")
-    return hash_name, padding.PSS(mgf=padding.MGF1(HASHES[mgf_hash]()), salt_length=int(salt))
+    # RFC 8017 §9.1.1: emLen ≥ hLen + sLen + 2, so no salt is longer than the largest modulus.
+    if not isinstance(salt, int) or not 0 <= salt <= MAX_RSA_BITS // 8:
+        raise UnsupportedSignature("RSASSA-PSS parameters are malformed (salt length out of range)")
+    return hash_name, padding.PSS(mgf=padding.MGF1(HASHES[mgf_hash]()), salt_length=salt)
 
 
 def curve_of(key: PublicKeyInfo) -> Curve:

@@ -24,6 +24,16 @@ _FORMAT_NAMES = "TD1 (3×30), TD2 (2×36), TD3 (2×44), MRV-A (2×44) or MRV-B (
 _EXPIRY_YEARS_AHEAD = 20
 
 
+_LONG_NUMBER_MESSAGES = {
+    "without_filler": "document number continues in the optional data; its check digit covers the number "
+                      "without the filler after the ninth character",
+    "with_filler": "document number continues in the optional data; its check digit covers the filler after "
+                   "the ninth character too",
+    "either": "document number continues in the optional data; its check digit holds with and without the "
+              "filler after the ninth character",
+    "neither": "document number continues in the optional data; its check digit holds neither with nor without "
+               "the filler after the ninth character",
+}
 _MRZ_LINE = re.compile(r"[A-Z0-9<]+")
 _DIGIT_CHAR = "0123456789"
 _EMPTY_TD3_OPTIONAL = FILLER * 14
@@ -195,19 +205,29 @@ def parse_lines(lines: Sequence[str], layout: Layout, today: dt.date) -> MRZResu
 
     # Document number, including the TD1/TD2 form longer than nine characters: filler in the check
     # digit position, the rest of the number in the optional data, its check digit after it.
-    long_number = False
+    # Issuers differ on what the check digit covers (Doc 9303 Part 5 note j is read both ways):
+    # the whole number without the filler after the ninth character, or the characters as printed,
+    # filler included. Either is accepted, and the result says which one held.
+    long_number = None
+    number_ok = None
     if number_check == FILLER and composite_data is not None and optional_check is None \
             and optional[:1] not in ("", FILLER):
         overflow = optional.split(FILLER, 1)[0]
         if len(overflow) >= 2:
-            long_number = True
+            head = number
             number = number + overflow[:-1]
             number_values = _values(number)
             number_check = overflow[-1]
             optional = optional[len(overflow) :]
+            without = _cd_ok(number_values, number_check)
+            with_filler = _cd_ok(_values(head + FILLER + overflow[:-1]), number_check)
+            number_ok = without or with_filler
+            long_number = ("either" if without and with_filler else "without_filler" if without
+                           else "with_filler" if with_filler else "neither")
 
     checks = {
-        "document_number": OK if _cd_ok(number_values, number_check) else FAIL,
+        "document_number": (OK if number_ok else FAIL) if number_ok is not None
+        else OK if _cd_ok(number_values, number_check) else FAIL,
         "birth_date": OK if _cd_ok(birth_values, birth_check) else FAIL,
         "expiry_date": OK if _cd_ok(expiry_values, expiry_check) else FAIL,
     }
@@ -255,9 +275,12 @@ def parse_lines(lines: Sequence[str], layout: Layout, today: dt.date) -> MRZResu
         errors.append(Issue("missing_name", "the name field is empty", "name"))
     if name_field[-1] != FILLER:
         warnings.append(Issue("name_possibly_truncated", "the name fills its whole field and may be truncated", "name"))
-    if long_number:
-        warnings.append(Issue("long_document_number", "document number continues in the optional data",
-                              "document_number"))
+    if long_number is not None:
+        warnings.append(Issue("long_document_number", _LONG_NUMBER_MESSAGES[long_number], "document_number"))
+        if long_number == "with_filler":
+            warnings.append(Issue("document_number_check_includes_filler",
+                                  "the document number's check digit is computed over the filler after its ninth "
+                                  "character (an issuer's variant of Doc 9303 Part 5)", "document_number"))
 
     fields: dict[str, str | None] = {
         "document_code": doc_code.rstrip(FILLER),

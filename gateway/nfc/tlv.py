@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from gateway.limits import MAX_TLV_DEPTH
+
 
 class TLVError(ValueError):
     """Malformed BER-TLV: truncated tag, length or value, or an unsupported length form."""
@@ -111,6 +113,31 @@ def find(data: bytes | memoryview, tag: int) -> TLV | None:
         if obj.tag == tag:
             return obj
     return None
+
+
+def check_depth(data: bytes | memoryview, limit: int = MAX_TLV_DEPTH) -> None:
+    """Refuse data objects nested deeper than `limit` constructed levels (TLVError).
+
+    Parsers here descend one level at a time, but callers walk trees, and asn1crypto (which sees
+    parts of the same files) recurses; 10,000 nested objects fit in 40 KB. The walk is iterative
+    and reads only headers; malformed data simply ends it (the real parse reports that)."""
+    ends: list[int] = []  # where each open constructed object ends
+    pos = 0
+    while pos < len(data):
+        while ends and pos >= ends[-1]:
+            ends.pop()
+        start = pos
+        try:
+            _, pos = read_tag(data, pos)
+            length, pos = read_length(data, pos)
+        except TLVError:
+            return
+        if data[start] & 0x20:
+            ends.append(pos + length)
+            if len(ends) > limit:
+                raise TLVError(f"data objects nested deeper than {limit} levels at offset {start}")
+        else:
+            pos += length
 
 
 def header_length(data: bytes | memoryview) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from gateway.crypto.signatures import UnsupportedSignature, verify
 from gateway.pki.certificate import Certificate, CertificateError, RevocationList, load_certificate, load_crl
 from gateway.pki.masterlist import MasterList, MasterListError, parse_master_list
-from gateway.pki.store import LoadReport, SourceReport, TrustStore
+from gateway.pki.store import LoadReport, SourceReport, TrustStore, TrustStoreError
 
 __all__ = [
     "Certificate",
@@ -17,6 +17,7 @@ __all__ = [
     "RevocationList",
     "SourceReport",
     "TrustStore",
+    "TrustStoreError",
     "UnsupportedSignature",
     "load_certificate",
     "load_crl",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from asn1crypto import core
 
 from gateway.crypto import oids
+from gateway.crypto.asn1 import ASN1_FAILURES, check_depth
 from gateway.crypto.cms import SignerInfo, parse_signed_data
 from gateway.crypto.errors import CryptoError
 from gateway.crypto.signatures import UnsupportedSignature
@@ -70,16 +71,17 @@ def parse_master_list(data: bytes) -> MasterList:
     one; verification problems are reported in the result, not raised."""
     try:
         sd = parse_signed_data(bytes(data), "master list")
-    except (CryptoError, ValueError, TypeError) as exc:
+    except (CryptoError, *ASN1_FAILURES) as exc:
         raise MasterListError(f"not a CMS SignedData master list: {exc}") from None
     if sd.content_type != ID_CSCA_MASTER_LIST:
         raise MasterListError(f"eContentType {sd.content_type} is not id-icao-cscaMasterList")
     if sd.econtent is None:
         raise MasterListError("master list content is absent")
     try:
+        check_depth(sd.econtent, "CscaMasterList")
         content = CscaMasterList.load(sd.econtent, strict=True)
         raw_certs = [item.dump() for item in content["cert_list"]]
-    except (ValueError, TypeError) as exc:
+    except (CryptoError, *ASN1_FAILURES) as exc:
         raise MasterListError(f"CscaMasterList is malformed ({type(exc).__name__})") from None
 
     certs: list[Certificate] = []

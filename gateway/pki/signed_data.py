@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from asn1crypto import x509 as asn1_x509
 
+from gateway.crypto.asn1 import ASN1_FAILURES, check_depth
 from gateway.crypto.cms import SignedData, SignerInfo
+from gateway.crypto.errors import CryptoError
 from gateway.crypto.signatures import digest, verify
 from gateway.pki.certificate import Certificate, CertificateError
 
@@ -14,8 +16,9 @@ from gateway.pki.certificate import Certificate, CertificateError
 def load_issuer_key(name_der: bytes) -> str:
     """The comparison form of a DER Name (as `Certificate.issuer_key`)."""
     try:
+        check_depth(name_der, "issuer name")
         return asn1_x509.Name.load(name_der, strict=True).hashable
-    except (ValueError, TypeError) as exc:
+    except (*ASN1_FAILURES, CryptoError) as exc:  # asn1crypto fails lazily, and not only with ValueError
         raise CertificateError(f"malformed issuer name ({type(exc).__name__})") from None
 
 

@@ -4,6 +4,12 @@ folders, with a report of what was loaded and what was refused.
 Lookups are what passive authentication needs per document: the CSCA(s) that may have issued
 a document signer (by authority key identifier, then by issuer name) and the CRLs of a CSCA —
 dictionary lookups, so a store of a full ICAO master list (~600 CSCAs) answers in microseconds.
+
+Trust files are hostile input too (a folder an operator fills from downloads and e-mail). A file
+that cannot be used is named in the load report with a one-line reason (`SourceReport.error`)
+and the rest is served: its CSCAs are simply absent, so documents they signed get
+NO_TRUST_ANCHOR (inconclusive), never GENUINE. `TrustStore.from_paths(..., strict=True)` (the
+daemon's `[trust] strict = true`) refuses to start instead, with a `TrustStoreError` naming the file.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gateway.crypto.asn1 import ASN1_FAILURES
+from gateway.crypto.errors import CryptoError
 from gateway.pki.certificate import Certificate, CertificateError, RevocationList, load_certificate, load_crl
 from gateway.pki.masterlist import MasterListError, parse_master_list
 
@@ -41,6 +49,13 @@ class SourceReport:
     verified: bool | None = None  # master lists: did signature and signer chain verify
     signer_country: str | None = None
     problems: list[str] = field(default_factory=list)
+    error: str | None = None  # why the file, or a part of it, was refused (None: all of it was usable)
+
+    def refuse(self, reason: str) -> None:
+        """Record that (part of) this source could not be used: a problem, and the first error."""
+        self.problems.append(reason)
+        if self.error is None:
+            self.error = reason
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +66,7 @@ class SourceReport:
             "verified": self.verified,
             "signer_country": self.signer_country,
             "problems": list(self.problems),
+            "error": self.error,
         }
 
 
@@ -61,6 +77,21 @@ class LoadReport:
     @property
     def problems(self) -> list[str]:
         return [f"{s.source}: {p}" for s in self.sources for p in s.problems]
+
+    @property
+    def refused(self) -> list[SourceReport]:
+        """Sources that were (partly) refused, each with its one-line `error`."""
+        return [s for s in self.sources if s.error is not None]
+
+
+class TrustStoreError(ValueError):
+    """Strict loading met a trust file it could not use; the message names the file and the reason."""
+
+    def __init__(self, refused: list[SourceReport]) -> None:
+        first = refused[0]
+        more = f" (and {len(refused) - 1} more file(s) refused)" if len(refused) > 1 else ""
+        super().__init__(f"trust file {first.source} refused: {first.error}{more}")
+        self.refused = refused
 
 
 class TrustStore:
@@ -79,10 +110,14 @@ class TrustStore:
     # --- loading ----------------------------------------------------------------------------
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | Path], **kwargs: bool) -> TrustStore:
+    def from_paths(cls, paths: Iterable[str | Path], *, strict: bool = False, **kwargs: bool) -> TrustStore:
+        """Load every path. A file that cannot be used is reported (`report.refused`) and skipped;
+        with `strict=True` it is an error instead: TrustStoreError naming the first such file."""
         store = cls(**kwargs)
         for path in paths:
             store.load(path)
+        if strict and store.report.refused:
+            raise TrustStoreError(store.report.refused)
         return store
 
     def add_certificate(self, cert: Certificate, report: SourceReport | None = None) -> bool:
@@ -124,29 +159,40 @@ class TrustStore:
         elif p.is_file():
             self._load_file(p)
         else:
-            self.report.sources.append(SourceReport(str(p), "unknown", problems=["no such file or folder"]))
+            missing = SourceReport(str(p), "unknown")
+            missing.refuse("no such file or folder")
+            self.report.sources.append(missing)
         return self.report
 
     def _load_file(self, path: Path) -> None:
+        report = SourceReport(str(path), "unknown")
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
-                self.report.sources.append(SourceReport(str(path), "unknown", problems=["file too large"]))
+                report.refuse(f"file too large (more than {MAX_FILE_BYTES // (1024 * 1024)} MiB)")
+                self.report.sources.append(report)
                 return
             data = path.read_bytes()
         except OSError as exc:
-            self.report.sources.append(SourceReport(str(path), "unknown", problems=[f"cannot read: {exc.strerror}"]))
+            report.refuse(f"cannot read: {exc.strerror}")
+            self.report.sources.append(report)
             return
         self.load_bytes(data, str(path))
 
     def load_bytes(self, data: bytes, source: str = "<bytes>") -> SourceReport:
-        """Detect the format (master list, certificate, CRL — DER or PEM — or ICAO PKD LDIF)."""
-        if b"-----BEGIN" in data:
-            report = self._load_pem(data, source)
-        elif _LDIF_ATTR.search(data[:4_000_000]) is not None:
-            report = self._load_ldif(data, source)
-        else:
+        """Detect the format (master list, certificate, CRL — DER or PEM — or ICAO PKD LDIF) and load
+        it. Never raises for bad content: what could not be used is in the returned report's `error`."""
+        data = bytes(data)
+        try:
+            if b"-----BEGIN" in data:
+                report = self._load_pem(data, source)
+            elif _LDIF_ATTR.search(data[:4_000_000]) is not None:
+                report = self._load_ldif(data, source)
+            else:
+                report = SourceReport(source, "unknown")
+                self._load_der(data, report)
+        except (*ASN1_FAILURES, CryptoError) as exc:  # a parser below let a failure through: still one file
             report = SourceReport(source, "unknown")
-            self._load_der(data, report)
+            report.refuse(f"unreadable trust file ({type(exc).__name__})")
         self.report.sources.append(report)
         return report
 
@@ -161,7 +207,7 @@ class TrustStore:
             report.signer_country = ml.signer_country
             report.problems.extend(ml.problems)
             if not ml.verified and not self.accept_unverified_master_lists:
-                report.problems.append("master list does not verify; its certificates were NOT loaded")
+                report.refuse("master list does not verify; its certificates were NOT loaded")
                 return
             for cert in ml.certificates:
                 self.add_certificate(cert, report)
@@ -177,7 +223,7 @@ class TrustStore:
         try:
             crl = load_crl(data)
         except CertificateError:
-            report.problems.append("not a master list, certificate or CRL")
+            report.refuse("not a master list, certificate or CRL")
             return
         report.kind = "crl"
         self.add_crl(crl, report)
@@ -190,6 +236,8 @@ class TrustStore:
         report.certificates += sub.certificates
         report.crls += sub.crls
         report.problems.extend(sub.problems)
+        if sub.error is not None and report.error is None:
+            report.error = sub.error
         return sub
 
     def _load_pem(self, data: bytes, source: str) -> SourceReport:
@@ -198,7 +246,7 @@ class TrustStore:
             try:
                 der = base64.b64decode(b"".join(body.split()), validate=True)
             except ValueError:
-                report.problems.append(f"PEM block {label.decode()} is not valid base64")
+                report.refuse(f"PEM block {label.decode(errors='replace')[:40]} is not valid base64")
                 continue
             sub = self._load_embedded(der, source, report)
             if sub.kind == "master list":
@@ -213,7 +261,7 @@ class TrustStore:
             try:
                 der = base64.b64decode(b"".join(value.split()), validate=True)
             except ValueError:
-                report.problems.append(f"{attr.decode()} value is not valid base64")
+                report.refuse(f"{attr.decode()} value is not valid base64")
                 continue
             sub = self._load_embedded(der, source, report)
             if sub.kind == "master list" and not sub.verified:

@@ -18,6 +18,8 @@
 
     [trust]
     path = "/etc/gateway/trust"  # master lists, CSCA certificates, CRLs for passive authentication
+    strict = false               # true: a trust file that cannot be used stops start-up (default:
+                                 # it is named in the load report and the rest is served)
 
     [[devices]]                  # optional: stable ids / names for known readers
     id = "desk"
@@ -83,6 +85,7 @@ class ServeConfig:
     shutdown_grace_s: float = 5.0
     mrz_fresh_s: float = 15.0  # gateway.service.device_mrz.FRESH_S
     trust_path: Path | None = None
+    trust_strict: bool = False
     devices: tuple[DeviceConfig, ...] = ()
     line_readers: tuple[LineReaderConfig, ...] = ()  # [[devices]] with driver serial/hid (also in devices)
     desks: dict[str, str] = field(default_factory=dict)  # device id -> desk
@@ -99,7 +102,7 @@ _SECTIONS = {
     "server": {"listen", "unix_socket_mode", "tls_cert", "tls_key", "client_ca", "token_file"},
     "limits": {"queue_per_reader", "max_concurrent_rpcs", "max_message_bytes", "operation_timeout_s",
                "shutdown_grace_s", "mrz_fresh_s"},
-    "trust": {"path"},
+    "trust": {"path", "strict"},
     "simulate": {"profiles", "kbit_s"},
     "devices": {"id", "pcsc_reader", "kind", "display_name", "capabilities", "vendor", "model", "desk", "driver",
                 *LINE_READER_KEYS} | DEVICE_KEYS,
@@ -171,6 +174,10 @@ def load_config(path: Path | None) -> ServeConfig:
     trust = _keys("trust", data.get("trust", {}), _SECTIONS["trust"])
     if "path" in trust:
         config.trust_path = rel(trust["path"], "trust.path")
+    if "strict" in trust:
+        if not isinstance(trust["strict"], bool):
+            raise ConfigError("trust.strict must be true or false")
+        config.trust_strict = trust["strict"]
     simulate = _keys("simulate", data.get("simulate", {}), _SECTIONS["simulate"])
     if "profiles" in simulate:
         profiles = simulate["profiles"]

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from gateway.mrz import MRZResult
 from gateway.nfc.reading.quirks import Quirk
 from gateway.verify.events import AccessEstablished, CheckCompleted, DocumentDetected, DocumentLost, FileProgress
-from gateway.verify.result import AccessInfo, FaceImage, FileRead, ReadingStats, Timings, VerifyResult
+from gateway.verify.result import (
+    AccessInfo,
+    FaceImage,
+    FileRead,
+    PageReading,
+    QualityWarning,
+    ReadingStats,
+    Timings,
+    VerifyResult,
+)
 
 # --- request ------------------------------------------------------------------------------------------
 
@@ -27,7 +36,7 @@ class ChipAccessSpec:
     mrz_text: str | None = None
     document_key: tuple[str, str, str] | None = None
     can: str | None = None
-    from_device_mrz: bool = False
+    from_printed: bool = False  # the key is the printed MRZ's, however it arrives (text, page image, line reader)
 
     @property
     def password_kind(self) -> str:
@@ -44,6 +53,8 @@ class VerifyInput:
     checks: frozenset[str] | None = None  # None: every applicable check
     return_face_image: bool = False
     reference_date: dt.date | None = None
+    page_image: bytes | None = field(default=None, repr=False)  # the printed MRZ as a scan or photo
+    return_portrait: bool = False
     use_device_mrz: bool = False  # the printed MRZ is still to come from a device (gateway.service.device_mrz)
     mrz_device_id: str = ""  # the device the printed MRZ came from
     mrz_wait_s: float = 0.0  # time spent getting it (queue for the line reader, waiting for the swipe)
@@ -53,13 +64,9 @@ class VerifyInput:
         return self.chip_access is not None
 
     def with_device_mrz(self, device_id: str, result: MRZResult, wait_s: float = 0.0) -> VerifyInput:
-        """The request once the device has delivered the printed MRZ: it is the printed MRZ and, with
-        `use_printed_mrz`, the chip's key (from the lines as corrected by their check digits)."""
-        access = self.chip_access
-        if access is not None and access.from_device_mrz:
-            access = ChipAccessSpec(mrz_text="\n".join(result.lines))
-        return replace(self, mrz=result, chip_access=access, use_device_mrz=False, mrz_device_id=device_id,
-                       mrz_wait_s=wait_s)
+        """The request once the device has delivered the printed MRZ. With `use_printed_mrz`
+        (`from_printed`) the pipeline takes the chip's key from it, as corrected by its check digits."""
+        return replace(self, mrz=result, use_device_mrz=False, mrz_device_id=device_id, mrz_wait_s=wait_s)
 
 
 # --- progress events ----------------------------------------------------------------------------------
@@ -120,8 +127,10 @@ __all__ = [
     "FileProgress",
     "FileRead",
     "MRZReceived",
+    "PageReading",
     "ProgressCallback",
     "ProgressEvent",
+    "QualityWarning",
     "Queued",
     "Quirk",
     "ReadingStats",

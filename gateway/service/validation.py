@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from gateway.limits import MAX_FIELD_VIOLATIONS
 from gateway.mrz import MRZError
 from gateway.mrz.parser import detect_layout, split_lines
 from gateway.verdict import CHECK_NAMES
@@ -40,6 +41,8 @@ class RawVerifyRequest:
     return_face_image: bool = False
     reference_date: str = ""
     use_device_mrz: bool = False
+    page_image: bytes = b""
+    return_portrait: bool = False
 
 
 def _mrz_violation(text: str, name: str) -> FieldViolation | None:
@@ -76,13 +79,11 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
     if kind == "use_printed_mrz":
         if not raw.use_printed_mrz:
             violations.append(FieldViolation("chip_access.use_printed_mrz", "must be true when chosen"))
-        elif mrz is None and raw.use_device_mrz:
-            access = ChipAccessSpec(from_device_mrz=True)  # the key comes with the device's reading
-        elif mrz is None:
+        elif mrz is None and not raw.page_image and not raw.use_device_mrz:
             violations.append(FieldViolation("chip_access.use_printed_mrz",
-                                             "needs the printed MRZ in field mrz (or use_device_mrz)"))
+                                             "needs the printed MRZ in field mrz, page_image or use_device_mrz"))
         else:
-            access = ChipAccessSpec(mrz_text=mrz)
+            access = ChipAccessSpec(mrz_text=mrz, from_printed=True)
     elif kind == "mrz":
         text = raw.access_mrz.strip()
         if not text:
@@ -113,9 +114,10 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
 
     checks: frozenset[str] | None = None
     if raw.checks:
-        for i, name in enumerate(raw.checks):
-            if name not in CHECK_NAMES:
-                violations.append(FieldViolation(f"checks[{i}]", f"unknown check; known: {', '.join(CHECK_NAMES)}"))
+        unknown = [i for i, name in enumerate(raw.checks) if name not in CHECK_NAMES]
+        if unknown:  # the known names once, not once per unknown entry: details must not grow with the request
+            violations.append(FieldViolation("checks", f"unknown check name(s); known: {', '.join(CHECK_NAMES)}"))
+            violations.extend(FieldViolation(f"checks[{i}]", "unknown check") for i in unknown)
         checks = frozenset(raw.checks)
 
     reference_date: dt.date | None = None
@@ -127,8 +129,14 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
 
     if raw.use_device_mrz and raw.mrz.strip():
         violations.append(FieldViolation("use_device_mrz", "give the MRZ in field mrz or use_device_mrz, not both"))
-    if mrz is None and not kind and not raw.use_device_mrz and not violations:
-        violations.append(FieldViolation("mrz", "give the printed MRZ, chip access, or both"))
+    if raw.page_image and (mrz is not None or raw.use_device_mrz):
+        violations.append(FieldViolation("page_image", "give the printed MRZ as text, a page image or from the "
+                                                       "device, one of them"))
+    if raw.return_portrait and not raw.page_image:
+        violations.append(FieldViolation("return_portrait", "needs a page image"))
+    if mrz is None and not raw.page_image and not raw.use_device_mrz and not kind and not violations:
+        violations.append(FieldViolation("mrz", "give the printed MRZ (text, page_image or use_device_mrz), "
+                                                "chip access, or both"))
     if violations:
         return _raise(violations)
     return VerifyInput(
@@ -138,9 +146,20 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
         checks=checks,
         return_face_image=raw.return_face_image,
         reference_date=reference_date,
+        page_image=bytes(raw.page_image) or None,
+        return_portrait=raw.return_portrait,
         use_device_mrz=raw.use_device_mrz,
     )
 
 
 def _raise(violations: list[FieldViolation]) -> VerifyInput:
-    raise invalid(violations)
+    raise invalid(capped(violations))
+
+
+def capped(violations: list[FieldViolation], limit: int = MAX_FIELD_VIOLATIONS) -> list[FieldViolation]:
+    """The first `limit` violations, and one more that counts the rest: the first few say what to fix,
+    and the error details stay far below gRPC's 8 KiB metadata limit whatever the request holds."""
+    if len(violations) <= limit:
+        return violations
+    rest = len(violations) - (limit - 1)
+    return [*violations[: limit - 1], FieldViolation("(more)", f"{rest} further field violation(s) not listed")]

@@ -16,6 +16,7 @@ import uuid
 from typing import Protocol
 
 from gateway.mrz import MRZError
+from gateway.mrz.image import ImageError
 from gateway.nfc.access_key import AccessKey, AccessKeyError, CANKey, MRZKey
 from gateway.nfc.reading import (
     AccessDeniedError,
@@ -26,7 +27,7 @@ from gateway.nfc.reading import (
 )
 from gateway.pki.store import TrustStore
 from gateway.transport import CardTransport, TransportError
-from gateway.verify.pipeline import VerifyOptions, read_and_verify
+from gateway.verify.pipeline import PageUnreadableError, VerifyOptions, read_and_verify
 
 from .cancel import CancelToken, OperationCancelled
 from .chipdevice import device_error
@@ -49,9 +50,10 @@ class ChipDevice(Protocol):
         ...
 
 
-def access_key(access: ChipAccessSpec) -> AccessKey:
-    if access.from_device_mrz:  # the caller forgot VerifyInput.with_device_mrz: a bug, not a bad request
-        raise ServiceError(ErrorKind.INTERNAL, "INTERNAL", "the device's MRZ was not read before the chip")
+def access_key(access: ChipAccessSpec) -> AccessKey | None:
+    """The key the request names; None for "the printed MRZ's" (the pipeline takes it from the reading)."""
+    if access.from_printed:
+        return None
     try:
         if access.can:
             return CANKey(access.can)
@@ -112,16 +114,18 @@ class DocumentVerifier:
         options = VerifyOptions(
             checks=request.checks,
             want_face_image=request.return_face_image,
+            want_portrait=request.return_portrait,
             today=request.reference_date,
             wait_for_card_s=self.wait_for_card_s if remaining is None else max(0.0, min(self.wait_for_card_s,
                                                                                        remaining)),
             deadline_s=remaining,
         )
-        key = access_key(request.chip_access) if request.chip_access is not None and device is not None else None
-        transport = device.open_transport() if key is not None and device is not None else None
+        chip = request.chip_access is not None and device is not None
+        key = access_key(request.chip_access) if chip else None  # type: ignore[arg-type]
+        transport = device.open_transport() if chip and device is not None else None
         try:
             result = read_and_verify(transport, key, self.trust, options, printed_mrz=request.mrz,
-                                     on_event=progress if reporting else None)
+                                     page_image=request.page_image, on_event=progress if reporting else None)
         except OperationCancelled:
             raise
         except ChipReadError as exc:
@@ -133,6 +137,16 @@ class DocumentVerifier:
         except MRZError:
             raise ServiceError(ErrorKind.INVALID_ARGUMENT, "MRZ_INVALID", "the printed MRZ cannot be parsed",
                                [FieldViolation("mrz", "not an MRZ")]) from None
+        except ImageError as exc:
+            raise ServiceError(ErrorKind.INVALID_ARGUMENT, "IMAGE_INVALID", str(exc),
+                               [FieldViolation("page_image", exc.code)]) from None
+        except PageUnreadableError as exc:
+            codes = ",".join(w.code for w in exc.page.warnings if w.severity == "reject") or exc.page.status
+            raise ServiceError(ErrorKind.FAILED_PRECONDITION, "PAGE_UNREADABLE", str(exc),
+                               metadata={"page_status": exc.page.status, "quality": codes[:200]}) from None
+        except AccessKeyError:
+            raise ServiceError(ErrorKind.FAILED_PRECONDITION, "ACCESS_KEY_INVALID",
+                               "the printed MRZ gives no chip access key") from None
         finally:
             if transport is not None:
                 transport.disconnect()

@@ -18,6 +18,7 @@ from typing import Any
 
 from asn1crypto import cms
 
+from gateway.crypto.asn1 import ASN1_FAILURES
 from gateway.crypto.signatures import UnsupportedSignature, algorithm_name, digest
 from gateway.nfc.lds.errors import LDSError
 from gateway.nfc.lds.sod import SOD, parse_sod
@@ -90,8 +91,14 @@ def _signer_certificate(sod: SOD) -> Certificate | None:
     return None
 
 
+class _MalformedSigningTime(ValueError):
+    """The signingTime attribute is present but is not exactly one time value."""
+
+
 def _signing_time(sod: SOD) -> dt.datetime | None:
-    """The signingTime signed attribute, when the signer included one (optional in Doc 9303)."""
+    """The signingTime signed attribute, when the signer included one (optional in Doc 9303).
+    Raises _MalformedSigningTime for one that is present but unreadable (no value, two values,
+    not a time): the signer signed nonsense, which must not read as "no signing time"."""
     der = sod.signer_infos[0].signed_attrs_der
     if der is None:
         return None
@@ -99,10 +106,17 @@ def _signing_time(sod: SOD) -> dt.datetime | None:
         attrs = cms.CMSAttributes.load(der, strict=True)
         for attr in attrs:
             if attr["type"].native == "signing_time":
-                value = attr["values"][0].native
-                return value if isinstance(value, dt.datetime) else None
-    except (ValueError, TypeError):
-        return None
+                values = attr["values"]
+                if len(values) != 1:
+                    raise _MalformedSigningTime("signingTime must have exactly one value")
+                value = values[0].native
+                if not isinstance(value, dt.datetime):
+                    raise _MalformedSigningTime("signingTime is not a time")
+                return value
+    except _MalformedSigningTime:
+        raise
+    except ASN1_FAILURES:
+        raise _MalformedSigningTime("signingTime is malformed") from None
     return None
 
 
@@ -241,7 +255,13 @@ def passive_authentication(
         result.checks += [not_performed(CERTIFICATE_CHAIN, "DS_CERT_MISSING"),
                           not_performed(REVOCATION, "DS_CERT_MISSING"), hashes]
         return result
-    chain, csca = check_certificate_chain(signer, trust, now, _signing_time(sod), document_expired)
+    try:
+        signing_time = _signing_time(sod)
+    except _MalformedSigningTime:
+        signing_time = None
+        if signature.status is CheckStatus.PASSED:  # signed, but the signed attributes are nonsense
+            result.checks[0] = failed(SOD_SIGNATURE, "SIGNED_ATTRS_INVALID")
+    chain, csca = check_certificate_chain(signer, trust, now, signing_time, document_expired)
     result.csca = csca
     result.checks += [chain, check_revocation(signer, csca, trust, now), hashes]
     result.details = {

@@ -35,6 +35,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gateway import limits
 from gateway.mrz import MRZResult, check
@@ -62,10 +63,20 @@ from gateway.verdict import Verdict
 from . import events
 from .chip_session import drive
 from .reasons import not_performed
-from .result import AccessInfo, FaceImage, FileRead, ReadingStats, VerifyResult
+from .result import AccessInfo, FaceImage, FileRead, PageReading, QualityWarning, ReadingStats, VerifyResult
 from .verdict_builder import ChipEvidence, build_verdict
 
-__all__ = ["VerifyOptions", "read_and_verify"]
+__all__ = ["PageUnreadableError", "VerifyOptions", "read_and_verify"]
+
+
+class PageUnreadableError(ValueError):
+    """The page image gives no printed MRZ to go on: no MRZ found, several, or a quality reject (blur,
+    glare over the MRZ, too low a resolution, the MRZ cut off). `warnings` say why, for the desk's
+    "bitte neu scannen"; the message is one line without personal data."""
+
+    def __init__(self, message: str, page: PageReading) -> None:
+        super().__init__(message)
+        self.page = page
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class VerifyOptions:
     files: tuple[str, ...] = ()  # files to read beyond DEFAULT_FILES (e.g. "DG11", "DG12")
     protocol: Protocol_ = "auto"
     want_face_image: bool = False  # return DG2's image bytes (it is read and checked either way)
+    want_portrait: bool = False  # with a page image: return its portrait, cropped (JPEG)
     today: dt.date | None = None  # reference date for expiry and MRZ centuries; None: today (UTC)
     now: dt.datetime | None = None  # the time certificates and CRLs are judged at; None: now
     wait_for_card_s: float = 0.0  # how long a pulled card may take to come back
@@ -120,16 +132,24 @@ def read_and_verify(
     options: VerifyOptions = DEFAULT_OPTIONS,
     *,
     printed_mrz: str | Sequence[str] | MRZResult | None = None,
+    page_image: bytes | Any = None,
     on_event: events.VerifyEventCallback | None = None,
 ) -> VerifyResult:
-    """Verify one document. `transport` None: no chip (an MRZ-only check, at best INCONCLUSIVE).
-    `access` None: the key comes from the printed MRZ. Raises AccessKeyError when the chip is to
-    be read but no key can be had, MRZError for printed text that is not an MRZ, and the chip
-    reader's errors that leave nothing to judge (access refused, card lost, deadline passed)."""
+    """Verify one document. The printed MRZ comes as text or a reading (`printed_mrz`: typed, from a
+    line reader) or is read off `page_image` (file bytes or an array; `gateway.mrz.image`).
+    `transport` None: no chip (an MRZ-only check, at best INCONCLUSIVE). `access` None: the key comes
+    from the printed MRZ. Raises AccessKeyError when the chip is to be read but no key can be had,
+    MRZError for printed text that is not an MRZ, ImageError for a file that is not a readable image,
+    PageUnreadableError for a page to scan again, and the chip reader's errors that leave nothing to
+    judge (access refused, card lost, deadline passed)."""
     started = time.monotonic()
     now = options.now or dt.datetime.now(dt.UTC)
     today = options.today or now.date()
     result = VerifyResult(printed_mrz=_printed(printed_mrz, today))
+    if page_image is not None:
+        if printed_mrz is not None:
+            raise ValueError("give the printed MRZ as text or as a page image, not both")
+        result.printed_mrz = _read_page(page_image, today, options, result)
     evidence: ChipEvidence | None = None
     if transport is not None:
         key = access or access_key_from_printed(result.printed_mrz)
@@ -147,6 +167,27 @@ def read_and_verify(
             on_event(events.CheckCompleted(c))
     result.timings.total_s = time.monotonic() - started
     return result
+
+
+def _read_page(image: Any, today: dt.date, options: VerifyOptions, result: VerifyResult) -> MRZResult:
+    from gateway.mrz.image import read_mrz_image
+
+    read = read_mrz_image(image, today=today, portrait=options.want_portrait)
+    box = tuple(float(v) for v in read.mrz_quad.reshape(-1)) if read.mrz_quad is not None else ()
+    result.page = PageReading(
+        status=read.status, rotation=read.rotation or 0, skew_degrees=float(read.skew or 0.0),
+        effective_dpi=float(read.effective_dpi or 0.0), engine=read.engine or "",
+        warnings=[QualityWarning(w.code, w.severity, w.message, w.message_de) for w in read.warnings],
+        mrz_box=box, timings=dict(read.timings))
+    result.timings.phases["page"] = sum(read.timings.values())
+    if read.rescan or read.mrz is None:
+        why = next((w.message for w in read.warnings if w.severity == "reject"), None) or {
+            "not_found": "no MRZ was found on the page", "multiple": "the page shows more than one MRZ"}.get(
+            read.status, "the MRZ cannot be read")
+        raise PageUnreadableError(f"scan the page again: {why}", result.page)
+    if options.want_portrait and read.portrait is not None and read.portrait.image is not None:
+        result.portrait = read.portrait.encode(".jpg")
+    return read.mrz
 
 
 def _restrict(verdict: Verdict, wanted: frozenset[str] | None) -> Verdict:

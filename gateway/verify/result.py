@@ -74,6 +74,38 @@ class Timings:
         return {**{k: round(v, 4) for k, v in self.phases.items()}, "total": round(self.total_s, 4)}
 
 
+@dataclass(frozen=True)
+class QualityWarning:
+    code: str
+    severity: str  # "reject" | "warn"
+    message_en: str
+    message_de: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "message": {"en": self.message_en,
+                                                                           "de": self.message_de}}
+
+
+@dataclass
+class PageReading:
+    """How the printed MRZ was read off a page image: positions and quality, never the picture."""
+
+    status: str  # read | not_found | multiple
+    rotation: int = 0
+    skew_degrees: float = 0.0
+    effective_dpi: float = 0.0
+    engine: str = ""
+    warnings: list[QualityWarning] = field(default_factory=list)
+    mrz_box: tuple[float, ...] = ()  # x0, y0, ..., x3, y3
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "rotation": self.rotation, "skew_degrees": round(self.skew_degrees, 2),
+                "effective_dpi": round(self.effective_dpi, 1), "engine": self.engine,
+                "warnings": [w.to_dict() for w in self.warnings], "mrz_box": [round(v, 1) for v in self.mrz_box],
+                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+
+
 @dataclass
 class VerifyResult:
     operation_id: str = ""  # set by the daemon
@@ -92,6 +124,8 @@ class VerifyResult:
     quirks: list[Quirk] = field(default_factory=list)
     verdict: Verdict = field(default_factory=Verdict)
     details: dict[str, Any] = field(default_factory=dict)  # document signer / CSCA summaries, algorithms
+    page: PageReading | None = None  # when the printed MRZ was read off a page image
+    portrait: bytes = field(default=b"", repr=False)  # the page's portrait (JPEG), only when asked for
 
     def to_dict(self) -> dict[str, Any]:
         """`gateway chip read --json`'s object (reader, access, files, absent, denied, mrz, face_image,
@@ -112,8 +146,11 @@ class VerifyResult:
             "warnings": list(self.warnings),
             "quirks": [q.to_dict() for q in self.quirks],
             "printed_mrz": self.printed_mrz.to_dict() if self.printed_mrz else None,
+            **({"page": self.page.to_dict()} if self.page is not None else {}),
+            **({"portrait_bytes": len(self.portrait)} if self.portrait else {}),
             **self.verdict.to_dict(),
         }
 
 
-__all__ = ["AccessInfo", "FaceImage", "FileRead", "ReadingStats", "Timings", "VerifyResult"]
+__all__ = ["AccessInfo", "FaceImage", "FileRead", "PageReading", "QualityWarning", "ReadingStats", "Timings",
+           "VerifyResult"]

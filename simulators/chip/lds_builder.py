@@ -138,6 +138,15 @@ def build_document(profile: Profile, pki: TestPKI | None = None) -> ChipDocument
         sod = b""
     if faults.tampered_dg is not None:
         files[faults.tampered_dg] = _tamper(faults.tampered_dg, files[faults.tampered_dg])
+    if faults.hostile is not None:
+        from simulators.chip import hostile_files
+
+        if faults.hostile == "bomb-dg2":
+            files[2] = hostile_files.bomb_dg2()
+        elif faults.hostile == "huge-curve-dg15":
+            files[15] = hostile_files.huge_curve_dg15()
+        else:
+            sod = hostile_files.edit_sod(sod, faults.hostile.removeprefix("sod-"))
 
     card_aa_key, card_ca_key = aa_key, ca_key
     if faults.cloned_aa:

@@ -16,7 +16,7 @@ TOML layout (all tables optional except [mrz]):
               signer_algorithm, dg_hash, sod_content_type, lds_version, unicode_version, sod_version
     [dg11], [dg12]  field = value (see lds_files.DG11_FIELDS / DG12_FIELDS)
     [faults]  tampered_dg, bad_signature, expired_ds, revoked_ds, unknown_csca, cloned_aa, cloned_ca,
-              empty_sod, unsigned_sod
+              empty_sod, unsigned_sod, hostile
     [card_faults]  anything (for the virtual card)
     [link]    kbit_s
 """
@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
+HOSTILE_FILES = ("bomb-dg2", "huge-curve-dg15", "sod-empty-key-usage", "sod-empty-signature-value",
+                 "sod-empty-signing-time", "sod-negative-pss-salt", "sod-negative-rsa-exponent")
 EMPTY_SOD_KINDS = (False, True, "file", "zero-length", "no-hashes", "no-content")
 DEFAULT_PACE = ({"protocol": "ecdh-gm-aes-128", "parameter_id": "brainpoolP256r1"},)
 
@@ -54,8 +56,15 @@ class DocumentFaults:
     # signed LDS security object listing no data group; "no-content" = signed, eContent left out.
     empty_sod: bool | str = False
     unsigned_sod: bool = False  # SignedData with an empty signerInfos
+    # A hostile file put in after signing (simulators.chip.hostile_files): "bomb-dg2" (a face claiming
+    # 32000 x 32000 pixels), "huge-curve-dg15" (explicit EC parameters of 17,000 bits), or a one-field
+    # edit of EF.SOD: "sod-empty-key-usage", "sod-empty-signature-value", "sod-empty-signing-time",
+    # "sod-negative-pss-salt", "sod-negative-rsa-exponent" (the last two on an RSASSA-PSS signed SOD).
+    hostile: str | None = None
 
     def __post_init__(self) -> None:
+        if self.hostile is not None and self.hostile not in HOSTILE_FILES:
+            raise ProfileError(f"faults.hostile must be one of {', '.join(HOSTILE_FILES)}")
         if self.empty_sod not in EMPTY_SOD_KINDS:
             raise ProfileError(f"empty_sod must be one of {EMPTY_SOD_KINDS}")
         if self.tampered_dg is not None and not isinstance(self.tampered_dg, int):

@@ -15,8 +15,9 @@ from typing import ParamSpec, TypeVar
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
+from gateway.crypto.asn1 import ASN1_FAILURES
 from gateway.crypto.errors import DecodeError, UnsupportedError
-from gateway.nfc.tlv import TLV, TLVError, parse_one
+from gateway.nfc.tlv import TLV, TLVError, check_depth, parse_one
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,7 +49,9 @@ def describe(exc: BaseException) -> str:
 
 
 _LABELLED = re.compile(r"(EF\.\w+|DG\d+|SecurityInfos)\b")
-_FOREIGN = (TLVError, ValueError, TypeError, IndexError, KeyError, OverflowError, UnsupportedAlgorithm)
+# asn1crypto fails lazily with any of ASN1_FAILURES (AttributeError included: a value of the wrong
+# universal type in a CHOICE, found by fuzzing the same code path through the PKI).
+_FOREIGN = (TLVError, *ASN1_FAILURES, UnsupportedAlgorithm)
 
 
 def guard(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -76,7 +79,8 @@ def guard(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 
 def outer_object(data: bytes, tag: int, what: str, *, allow_trailing: bool = False) -> TLV:
-    """The file's single outer data object, checked for the expected tag.
+    """The file's single outer data object, checked for the expected tag and for nesting no deeper
+    than `gateway.limits.MAX_TLV_DEPTH` (so no parser or library below can be driven into deep recursion).
 
     Non-zero trailing bytes are refused by default: the reader reads exactly `total_length`
     bytes, so extra data means a wrong size or a spliced file (and the SOD hash is over the exact
@@ -89,6 +93,7 @@ def outer_object(data: bytes, tag: int, what: str, *, allow_trailing: bool = Fal
         raise LDSError(f"{what}: file is empty")
     try:
         obj = parse_one(data, 0)
+        check_depth(data[: obj.end])
     except TLVError as exc:
         raise LDSError(f"{what}: {exc}") from None
     if obj.tag != tag:

@@ -2,12 +2,17 @@
 
 The record's own format field is only a claim; the desk wants to know that the bytes are a
 picture it can show — JPEG 2000 included, which other readers fail to display (field guide §5).
+The size the image header claims is checked before OpenCV decodes anything
+(`gateway.imaging.header`, `gateway.limits.MAX_FACE_IMAGE_PIXELS`): a decoder allocates what the
+header claims, and a 714-byte DG2 claiming 32000×32000 pixels cost 5.9 GB and 27 s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gateway.imaging.header import ImageHeaderError, ImageTooLargeError, check_size
+from gateway.limits import MAX_FACE_IMAGE_PIXELS
 from gateway.nfc.lds.errors import LDSError, LDSUnsupportedError
 
 JPEG = "JPEG"
@@ -34,10 +39,31 @@ class DecodedImage:
     channels: int
 
 
+class FaceImageTooLarge(LDSError):
+    """The face image's header claims more pixels or components than `MAX_FACE_IMAGE_PIXELS` /
+    `MAX_IMAGE_COMPONENTS` allow; it was not decoded."""
+
+    reason = "IMAGE_TOO_LARGE"
+
+
+def check_face_image(image: bytes) -> None:
+    """Refuse a face image whose header claims more than the budget, or that is no JPEG/JPEG 2000."""
+    if detect_format(image) is None:
+        raise LDSError("face image is neither JPEG nor JPEG 2000")
+    try:
+        check_size(image, MAX_FACE_IMAGE_PIXELS, "face image")
+    except ImageTooLargeError as exc:
+        raise FaceImageTooLarge(str(exc)) from None
+    except ImageHeaderError as exc:
+        raise LDSError(f"face image header: {exc}") from None
+
+
 def decode_image(image: bytes) -> DecodedImage:
-    """Decode with OpenCV to prove the bytes are a displayable image, and measure it."""
+    """Decode with OpenCV to prove the bytes are a displayable image, and measure it. The header's
+    claimed size is checked first (FaceImageTooLarge above the budget); nothing else is decoded."""
     if not image:
         raise LDSError("face image is empty")
+    check_face_image(image)
     try:
         import cv2
         import numpy as np

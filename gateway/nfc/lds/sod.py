@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.crypto import oids
+from gateway.crypto.asn1 import check_depth
 from gateway.crypto.cms import SignedData, SignerInfo, parse_signed_data
 from gateway.nfc.lds import asn1
 from gateway.nfc.lds.errors import LDSError, guard, outer_object
@@ -69,6 +70,7 @@ class SOD:
 
 
 def parse_lds_security_object(der: bytes) -> LDSSecurityObject:
+    check_depth(der, "EF.SOD LDSSecurityObject")  # eContent is an OCTET STRING: not walked with EF.SOD
     so = asn1.LDSSecurityObject.load(der, strict=True)
     alg = so["hash_algorithm"]["algorithm"].dotted
     size = oids.DIGEST_SIZES.get(oids.DIGESTS.get(alg, ""))
