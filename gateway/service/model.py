@@ -30,8 +30,7 @@ from gateway.verify.result import (
 
 @dataclass(frozen=True)
 class ChipAccessSpec:
-    """One password source. `mrz_text` is a whole MRZ; `document_key` = (number, YYMMDD birth, YYMMDD expiry);
-    `from_device_mrz`: the MRZ a device is still to deliver (replaced by `mrz_text` once it has)."""
+    """One password source. `mrz_text` is a whole MRZ; `document_key` = (number, YYMMDD birth, YYMMDD expiry)."""
 
     mrz_text: str | None = None
     document_key: tuple[str, str, str] | None = None
