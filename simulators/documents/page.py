@@ -197,7 +197,10 @@ def render_page(spec: DocumentSpec, dpi: float = 300.0, light: str = "white", si
     if portrait_box is not None:
         px, py, pw, ph = portrait_box
         x0, y0, w0, h0 = round(px * mm), round(py * mm), round(pw * mm), round(ph * mm)
-        face = draw_face(w0, h0, spec.portrait_seed + (7777 if "swapped_photo" in spec.forgeries else 0))
+        # Drawn at the chip's DG2 size (480 x 600) and scaled: the drawing's colours follow its random
+        # stream, which depends on the size, so this keeps page and chip the same face.
+        face = draw_face(480, 600, spec.portrait_seed + (7777 if "swapped_photo" in spec.forgeries else 0))
+        face = cv2.resize(face, (w0, h0), interpolation=cv2.INTER_AREA)
         face_rgb = cv2.cvtColor(face, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
         mask = np.zeros(shape, np.float32)
         mask[y0:y0 + h0, x0:x0 + w0] = 1.0

@@ -9,6 +9,7 @@ the chip's DG1 for every shipped profile.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import zlib
 from typing import Any
 
@@ -41,7 +42,10 @@ def spec_from_profile(name_or_path: str, *, forgeries: frozenset[str] = frozense
     birth = fields.birth_date if isinstance(fields.birth_date, dt.date) else dt.date(2000, 1, 1)
     person = Person(fields.primary_identifier, fields.secondary_identifier, fields.sex, birth,
                     str(profile.dg11.get("place_of_birth", "")) if profile.dg11 else "")
-    return DocumentSpec(fields, person, mrz_lines=lines, portrait_seed=seed, design_seed=seed, forgeries=forgeries)
+    # The portrait is the chip's face: the same drawing, from the seed the chip simulator uses for DG2.
+    face_seed = int.from_bytes(hashlib.sha256(str(f["document_number"]).encode()).digest()[:4], "big") % 997
+    return DocumentSpec(fields, person, mrz_lines=lines, portrait_seed=face_seed, design_seed=seed,
+                        forgeries=forgeries)
 
 
 def _spec_from_lines(lines: tuple[str, ...], seed: int, forgeries: frozenset[str]) -> DocumentSpec:
