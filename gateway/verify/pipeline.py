@@ -52,6 +52,7 @@ from gateway.nfc.protocol.chip_authentication import ChipAuthenticationStep
 from gateway.nfc.randomness import SYSTEM_RANDOM, RandomSource
 from gateway.nfc.reading import (
     DEFAULT_FILES,
+    AccessDeniedError,
     ChipMisbehavesError,
     ChipReader,
     ChipReadResult,
@@ -170,7 +171,17 @@ def read_and_verify(
         key = access or access_key_from_printed(result.printed_mrz)
         if key is None:
             raise AccessKeyError("no chip access key: give the CAN, the MRZ data, or a readable printed MRZ")
-        evidence = _read_chip(transport, key, options, result, on_event)
+        try:
+            evidence = _read_chip(transport, key, options, result, on_event)
+        except AccessDeniedError as exc:
+            if access is not None or scan is None:
+                raise
+            # The key came from the page. With its check digits right, the likeliest cause is a printed
+            # MRZ that is not the chip's (a forged page); with them wrong, a misread.
+            why = ("which then does not match the chip (a forged page?) or was misread"
+                   if result.printed_mrz is not None and result.printed_mrz.valid
+                   else "whose check digits fail (misread: scan the page again)")
+            raise AccessDeniedError(f"{exc}; the key came from the printed MRZ on the page, {why}") from None
     optical = None
     if scan is not None:
         t0 = time.monotonic()
