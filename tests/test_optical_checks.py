@@ -122,7 +122,7 @@ def test_a_white_page_alone_runs_what_it_can() -> None:
     got = {n: result.verdict.get(n).reason for n in o.OPTICAL_CHECKS}
     assert got == {"mrz_ir_visible": "NO_IR_IMAGE", "uv_dull_paper": "NO_UV_IMAGE",
                    "portrait_matches_chip": "CHIP_NOT_READ", "image_quality": "IMAGE_QUALITY_GOOD"}
-    assert "optical" in result.timings.phases and result.page is not None and result.page.lights == ("white",)
+    assert "optical" in result.timings.phases and result.optical is not None and result.optical.lights == ("white",)
 
 
 def test_all_three_lights_with_the_chip_and_the_measures_in_the_result() -> None:
@@ -132,7 +132,7 @@ def test_all_three_lights_with_the_chip_and_the_measures_in_the_result() -> None
     assert result.verdict.status is Status.GENUINE
     assert all(result.verdict.get(n).status is CheckStatus.PASSED for n in o.OPTICAL_CHECKS)
     out = result.to_dict()
-    assert out["page"]["lights"] == ["white", "ir", "uv"] and out["optical"]["ir_ratio"] > 0.9
+    assert out["optical"]["lights"] == ["white", "ir", "uv"] and out["optical"]["ir_ratio"] > 0.9
     assert out["optical"]["portrait_distance"] < o.PORTRAIT_DISTANCE_MAX
 
 

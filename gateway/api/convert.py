@@ -105,7 +105,8 @@ def request_from_pb(m: pb.VerifyRequest) -> RawVerifyRequest:
     raw = RawVerifyRequest(reader_id=m.reader_id, mrz=m.mrz, checks=list(m.checks),
                            return_face_image=m.return_face_image, reference_date=m.reference_date,
                            use_device_mrz=m.use_device_mrz, page_image=m.page_image,
-                           return_portrait=m.return_portrait)
+                           return_portrait=m.return_portrait, page_image_ir=m.page_image_ir,
+                           page_image_uv=m.page_image_uv)
     if m.HasField("chip_access"):
         kind = m.chip_access.WhichOneof("password") or "unset"
         raw.access_kind = kind
@@ -169,7 +170,19 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
     if r.page is not None:
         m.page.CopyFrom(page_to_pb(r.page))
     m.portrait = r.portrait
+    if r.optical is not None:
+        m.optical.CopyFrom(optical_to_pb(r.optical))
     return m
+
+
+def optical_to_pb(o: model.OpticalMeasures) -> pb.OpticalMeasures:
+    figures = {k: v for k in ("ir_ratio", "uv_paper", "portrait_distance") if (v := getattr(o, k)) is not None}
+    return pb.OpticalMeasures(lights=list(o.lights), **figures)
+
+
+def optical_from_pb(m: pb.OpticalMeasures) -> model.OpticalMeasures:
+    figures = {k: getattr(m, k) if m.HasField(k) else None for k in ("ir_ratio", "uv_paper", "portrait_distance")}
+    return model.OpticalMeasures(tuple(m.lights), **figures)
 
 
 def page_to_pb(page: model.PageReading) -> pb.PageReading:
@@ -210,6 +223,7 @@ def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
         verdict=verdict,
         page=page_from_pb(m.page) if m.HasField("page") else None,
         portrait=m.portrait,
+        optical=optical_from_pb(m.optical) if m.HasField("optical") else None,
     )
 
 

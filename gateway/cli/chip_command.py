@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                      "the access key (unless --can is given) and compared with the chip's DG1")
     key.add_argument("--page-image", metavar="FILE", help="a scan or photo of the data page: the printed MRZ is read "
                      "off it (gateway.mrz.image) and is the access key unless --can is given")
+    key.add_argument("--ir-image", metavar="FILE", help="with --page-image: the same scan under infrared light "
+                     "(optical check mrz_ir_visible)")
+    key.add_argument("--uv-image", metavar="FILE", help="with --page-image: the same scan under ultraviolet light "
+                     "(optical check uv_dull_paper)")
     key.add_argument("--can", metavar="DIGITS", help="the 6-digit card access number (PACE only); may go with --mrz "
                      "or --page-image")
     key.add_argument("--doc-number", metavar="NUMBER", help="document number as in the MRZ")
@@ -80,6 +84,19 @@ def _fail(code: int, reason: str, prog: str = PROG) -> int:
 
 
 # --- access key and options ------------------------------------------------------------------------
+
+
+def _page_capture(args: argparse.Namespace) -> Any:
+    """--page-image with --ir-image / --uv-image: one scan under three lights (None: no page)."""
+    from gateway.verify import PageCapture
+
+    ir, uv = getattr(args, "ir_image", None), getattr(args, "uv_image", None)
+    if (ir or uv) and not args.page_image:
+        raise ValueError("--ir-image and --uv-image need --page-image (the white-light scan of the same page)")
+    if not args.page_image:
+        return None
+    return PageCapture(Path(args.page_image).read_bytes(), Path(ir).read_bytes() if ir else None,
+                       Path(uv).read_bytes() if uv else None)
 
 
 def _access_key(args: argparse.Namespace) -> Any:
@@ -148,9 +165,9 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         key = _access_key(args)
         options = _options(args)
-        page = Path(args.page_image).read_bytes() if args.page_image else None
+        page = _page_capture(args)
     except OSError as exc:
-        return _fail(EXIT_USAGE, f"--page-image: cannot read {args.page_image} ({exc.strerror})")
+        return _fail(EXIT_USAGE, f"cannot read {exc.filename} ({exc.strerror})")
     except (AccessKeyError, ValueError) as exc:
         return _fail(EXIT_USAGE, str(exc))
     from gateway.cli.verdict_render import load_trust, render_verdict, trust_summary
@@ -180,7 +197,7 @@ def run_read(args: argparse.Namespace) -> int:
                   file=sys.stderr)
 
     try:
-        result = read_and_verify(connection, key, store, options, printed_mrz=_mrz_text(args), page_image=page,
+        result = read_and_verify(connection, key, store, options, printed_mrz=_mrz_text(args), page=page,
                                  on_event=on_event)
     except AccessDeniedError as exc:
         return _fail(EXIT_ACCESS_DENIED, str(exc))
@@ -198,6 +215,8 @@ def run_read(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, f"--mrz: {exc}")
     except (ImageError, PageUnreadableError) as exc:
         return _fail(EXIT_USAGE, f"--page-image: {exc}")
+    except ValueError as exc:  # a page image with printed MRZ text, or IR/UV without white
+        return _fail(EXIT_USAGE, str(exc))
     finally:
         connection.disconnect()
 

@@ -37,6 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "--mrz-only, --reader may name the line reader or a desk")
     p.add_argument("--page-image", type=Path, metavar="FILE",
                    help="a scan or photo of the data page: the printed MRZ is read off it (instead of --mrz)")
+    p.add_argument("--ir-image", type=Path, metavar="FILE",
+                   help="with --page-image: the same scan under infrared light (check mrz_ir_visible)")
+    p.add_argument("--uv-image", type=Path, metavar="FILE",
+                   help="with --page-image: the same scan under ultraviolet light (check uv_dull_paper)")
     p.add_argument("--save-portrait", type=Path, metavar="PATH",
                    help="with --page-image: save the portrait cropped from the page (JPEG) here")
     p.add_argument("--can", metavar="CAN", help="card access number for PACE")
@@ -78,11 +82,17 @@ def _request_args(args: argparse.Namespace) -> dict[str, object]:
         raise ValueError("--save-portrait needs --page-image")
     request: dict[str, object] = {"mrz": mrz, "reader_id": args.reader, "return_face_image": bool(args.save_face),
                                   "use_device_mrz": args.device_mrz, "return_portrait": bool(args.save_portrait)}
-    if args.page_image:
+    for flag, path, field in (("--page-image", args.page_image, "page_image"),
+                              ("--ir-image", args.ir_image, "page_image_ir"),
+                              ("--uv-image", args.uv_image, "page_image_uv")):
+        if path is None:
+            continue
+        if not args.page_image:
+            raise ValueError(f"{flag} needs --page-image (the white-light scan of the same page)")
         try:
-            request["page_image"] = args.page_image.read_bytes()
+            request[field] = path.read_bytes()
         except OSError as exc:
-            raise ValueError(f"cannot read {args.page_image}: {exc.strerror}") from None
+            raise ValueError(f"cannot read {path}: {exc.strerror}") from None
     printed = bool(mrz or args.device_mrz or args.page_image)
     if args.checks:
         request["checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]

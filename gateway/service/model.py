@@ -54,6 +54,8 @@ class VerifyInput:
     reference_date: dt.date | None = None
     page_image: bytes | None = field(default=None, repr=False)  # the printed MRZ as a scan or photo
     return_portrait: bool = False
+    page_image_ir: bytes | None = field(default=None, repr=False)  # the same scan under IR light
+    page_image_uv: bytes | None = field(default=None, repr=False)  # the same scan under UV light
     use_device_mrz: bool = False  # the printed MRZ is still to come from a device (gateway.service.device_mrz)
     mrz_device_id: str = ""  # the device the printed MRZ came from
     mrz_wait_s: float = 0.0  # time spent getting it (queue for the line reader, waiting for the swipe)

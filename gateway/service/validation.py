@@ -43,6 +43,8 @@ class RawVerifyRequest:
     use_device_mrz: bool = False
     page_image: bytes = b""
     return_portrait: bool = False
+    page_image_ir: bytes = b""
+    page_image_uv: bytes = b""
 
 
 def _mrz_violation(text: str, name: str) -> FieldViolation | None:
@@ -134,6 +136,9 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
                                                        "device, one of them"))
     if raw.return_portrait and not raw.page_image:
         violations.append(FieldViolation("return_portrait", "needs a page image"))
+    for name in ("page_image_ir", "page_image_uv"):
+        if getattr(raw, name) and not raw.page_image:
+            violations.append(FieldViolation(name, "needs the white-light page image of the same scan in page_image"))
     if mrz is None and not raw.page_image and not raw.use_device_mrz and not kind and not violations:
         violations.append(FieldViolation("mrz", "give the printed MRZ (text, page_image or use_device_mrz), "
                                                 "chip access, or both"))
@@ -148,6 +153,8 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
         reference_date=reference_date,
         page_image=bytes(raw.page_image) or None,
         return_portrait=raw.return_portrait,
+        page_image_ir=bytes(raw.page_image_ir) or None,
+        page_image_uv=bytes(raw.page_image_uv) or None,
         use_device_mrz=raw.use_device_mrz,
     )
 

@@ -27,6 +27,7 @@ from gateway.nfc.reading import (
 )
 from gateway.pki.store import TrustStore
 from gateway.transport import CardTransport, TransportError
+from gateway.verify.optical import PageCapture
 from gateway.verify.pipeline import PageUnreadableError, VerifyOptions, read_and_verify
 
 from .cancel import CancelToken, OperationCancelled
@@ -124,8 +125,10 @@ class DocumentVerifier:
         key = access_key(request.chip_access) if chip else None  # type: ignore[arg-type]
         transport = device.open_transport() if chip and device is not None else None
         try:
+            page = PageCapture(request.page_image, request.page_image_ir, request.page_image_uv) \
+                if request.page_image is not None else None
             result = read_and_verify(transport, key, self.trust, options, printed_mrz=request.mrz,
-                                     page_image=request.page_image, on_event=progress if reporting else None)
+                                     page=page, on_event=progress if reporting else None)
         except OperationCancelled:
             raise
         except ChipReadError as exc:
@@ -139,7 +142,7 @@ class DocumentVerifier:
                                [FieldViolation("mrz", "not an MRZ")]) from None
         except ImageError as exc:
             raise ServiceError(ErrorKind.INVALID_ARGUMENT, "IMAGE_INVALID", str(exc),
-                               [FieldViolation("page_image", exc.code)]) from None
+                               [FieldViolation(_image_field(str(exc)), exc.code)]) from None
         except PageUnreadableError as exc:
             codes = ",".join(w.code for w in exc.page.warnings if w.severity == "reject") or exc.page.status
             raise ServiceError(ErrorKind.FAILED_PRECONDITION, "PAGE_UNREADABLE", str(exc),
@@ -161,3 +164,12 @@ class DocumentVerifier:
 
 def new_operation_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+def _image_field(message: str) -> str:
+    """The request field an image error is about (the pipeline names the light in its message)."""
+    if message.startswith("the IR page image"):
+        return "page_image_ir"
+    if message.startswith("the UV page image"):
+        return "page_image_uv"
+    return "page_image"

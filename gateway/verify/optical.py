@@ -40,6 +40,7 @@ import numpy as np
 from gateway.verdict import Check
 
 from .reasons import failed, not_performed, passed
+from .result import OpticalMeasures
 
 IR, UV, PORTRAIT, QUALITY = "mrz_ir_visible", "uv_dull_paper", "portrait_matches_chip", "image_quality"
 OPTICAL_CHECKS = (IR, UV, PORTRAIT, QUALITY)
@@ -74,19 +75,6 @@ class PageCapture:
     @property
     def lights(self) -> tuple[str, ...]:
         return tuple(n for n, v in (("white", self.white), ("ir", self.ir), ("uv", self.uv)) if v is not None)
-
-
-@dataclass(frozen=True)
-class OpticalMeasures:
-    """The figures behind the optical checks (no personal data): for the report and threshold work."""
-
-    ir_ratio: float | None = None
-    uv_paper: float | None = None
-    portrait_distance: float | None = None
-
-    def to_dict(self) -> dict[str, float | None]:
-        r = {k: getattr(self, k) for k in ("ir_ratio", "uv_paper", "portrait_distance")}
-        return {k: (round(v, 3) if v is not None else None) for k, v in r.items()}
 
 
 def no_page_checks(reason: str = "NO_PAGE_IMAGES") -> list[Check]:
@@ -239,7 +227,8 @@ def optical_checks(*, fmt: str, white: np.ndarray, quad: np.ndarray, ir: np.ndar
     ir_c, ratio = ir_check(white, ir, quad)
     uv_c, level = uv_check(white, uv, quad)
     p_c, dist = portrait_check(fmt, page_portrait, chip_face, chip_read)
-    return [ir_c, uv_c, p_c, quality_check(warnings)], OpticalMeasures(ratio, level, dist)
+    lights = ("white",) + (("ir",) if ir is not None else ()) + (("uv",) if uv is not None else ())
+    return [ir_c, uv_c, p_c, quality_check(warnings)], OpticalMeasures(lights, ratio, level, dist)
 
 
 __all__ = ["IR_RATIO_MIN", "OPTICAL_CHECKS", "PORTRAIT_DISTANCE_MAX", "UV_PAPER_MAX", "OpticalMeasures",

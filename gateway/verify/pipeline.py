@@ -68,9 +68,18 @@ from gateway.verdict import Verdict
 
 from . import events
 from .chip_session import drive
-from .optical import OpticalMeasures, PageCapture, optical_checks
+from .optical import PageCapture, optical_checks
 from .reasons import not_performed
-from .result import AccessInfo, FaceImage, FileRead, PageReading, QualityWarning, ReadingStats, VerifyResult
+from .result import (
+    AccessInfo,
+    FaceImage,
+    FileRead,
+    OpticalMeasures,
+    PageReading,
+    QualityWarning,
+    ReadingStats,
+    VerifyResult,
+)
 from .verdict_builder import ChipEvidence, build_verdict
 
 __all__ = ["PageCapture", "PageUnreadableError", "VerifyOptions", "read_and_verify"]
@@ -241,7 +250,7 @@ def _read_page(page: PageCapture, today: dt.date, options: VerifyOptions, result
         status=read.status, rotation=read.rotation or 0, skew_degrees=float(read.skew or 0.0),
         effective_dpi=float(read.effective_dpi or 0.0), engine=read.engine or "",
         warnings=[QualityWarning(w.code, w.severity, w.message, w.message_de) for w in read.warnings],
-        mrz_box=box, timings=dict(read.timings), lights=page.lights)
+        mrz_box=box, timings=dict(read.timings))
     result.timings.phases["page"] = sum(read.timings.values())
     if read.rescan or read.mrz is None:
         why = next((w.message for w in read.warnings if w.severity == "reject"), None) or {

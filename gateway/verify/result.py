@@ -8,14 +8,11 @@ data beyond what the caller asked for: the face image's bytes only when requeste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gateway.mrz import MRZResult
 from gateway.nfc.reading.quirks import Quirk
 from gateway.verdict import Verdict
-
-if TYPE_CHECKING:
-    from gateway.verify.optical import OpticalMeasures
 
 
 @dataclass(frozen=True)
@@ -101,14 +98,28 @@ class PageReading:
     warnings: list[QualityWarning] = field(default_factory=list)
     mrz_box: tuple[float, ...] = ()  # x0, y0, ..., x3, y3
     timings: dict[str, float] = field(default_factory=dict)
-    lights: tuple[str, ...] = ("white",)  # the pictures given: "white", "ir", "uv"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "lights": list(self.lights),
-                "rotation": self.rotation, "skew_degrees": round(self.skew_degrees, 2),
+        return {"status": self.status, "rotation": self.rotation, "skew_degrees": round(self.skew_degrees, 2),
                 "effective_dpi": round(self.effective_dpi, 1), "engine": self.engine,
                 "warnings": [w.to_dict() for w in self.warnings], "mrz_box": [round(v, 1) for v in self.mrz_box],
                 "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+
+
+@dataclass(frozen=True)
+class OpticalMeasures:
+    """The page pictures given ("white", "ir", "uv") and the figures the optical checks judged
+    (gateway.verify.optical; None where a check did not measure). No personal data."""
+
+    lights: tuple[str, ...] = ("white",)
+    ir_ratio: float | None = None  # MRZ band contrast under IR / under white light
+    uv_paper: float | None = None  # paper brightness under UV, 0-255
+    portrait_distance: float | None = None  # printed photo vs chip face, weighted Lab distance
+
+    def to_dict(self) -> dict[str, Any]:
+        figures = {k: getattr(self, k) for k in ("ir_ratio", "uv_paper", "portrait_distance")}
+        return {"lights": list(self.lights),
+                **{k: (round(v, 3) if v is not None else None) for k, v in figures.items()}}
 
 
 @dataclass
@@ -159,5 +170,5 @@ class VerifyResult:
         }
 
 
-__all__ = ["AccessInfo", "FaceImage", "FileRead", "PageReading", "QualityWarning", "ReadingStats", "Timings",
-           "VerifyResult"]
+__all__ = ["AccessInfo", "FaceImage", "FileRead", "OpticalMeasures", "PageReading", "QualityWarning",
+           "ReadingStats", "Timings", "VerifyResult"]
