@@ -180,3 +180,13 @@ def test_ir_or_uv_without_the_white_image_is_a_caller_error() -> None:
         PageCapture(ir=lights()["ir"])
     with pytest.raises(ValueError, match="not both"):
         read_and_verify(None, None, None, OPTIONS, page_image=lights()["white"], page=PageCapture(lights()["white"]))
+
+
+def test_chip_read_refuses_ir_or_uv_without_the_white_page(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from gateway.cli import main
+    from tests.verify_support import printed_mrz
+
+    ir = tmp_path / "ir.png"
+    ir.write_bytes(lights()["ir"])
+    code = main(["chip", "read", "--mrz", printed_mrz("td3-bac"), "--ir-image", str(ir)])
+    assert code == 2 and "--ir-image and --uv-image need --page-image" in capsys.readouterr().err
