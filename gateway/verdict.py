@@ -48,6 +48,7 @@ CHECK_NAMES: dict[str, bool] = {
     # without page images can still be GENUINE through its chip; a decisive FAILED one is NOT_GENUINE.
     "mrz_ir_visible": False,  # the MRZ is printed in IR-absorbing ink (white vs IR image)
     "uv_dull_paper": False,  # the paper does not glow under UV (no optical brighteners)
+    "uv_feature_present": False,  # fluorescent print shows under UV (never decisive: a warning)
     "portrait_matches_chip": False,  # printed photo looks like the chip's DG2 face (appearance, not biometrics)
     "image_quality": False,  # the white image's warn-level quality issues (never decisive)
 }

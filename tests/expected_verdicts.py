@@ -64,6 +64,7 @@ DESK_EXPECTED: dict[str, tuple[Status, str | None, str | None]] = {
     "genuine-td1": (Status.GENUINE, "portrait_matches_chip", "PORTRAIT_ON_OTHER_SIDE"),
     "forgery-ir-invisible-mrz": (Status.NOT_GENUINE, "mrz_ir_visible", "MRZ_NOT_IR_VISIBLE"),
     "forgery-uv-bright-paper": (Status.NOT_GENUINE, "uv_dull_paper", "UV_BRIGHT_PAPER"),
+    "forgery-no-uv-feature": (Status.GENUINE, "uv_feature_present", "UV_FEATURE_MISSING"),  # warning only
     "forgery-swapped-photo": (Status.NOT_GENUINE, "portrait_matches_chip", "PORTRAIT_MISMATCH"),
     "forgery-mrz-mismatch": (Status.NOT_GENUINE, "mrz_matches_chip", "MRZ_MISMATCH"),
 }

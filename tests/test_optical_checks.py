@@ -74,6 +74,17 @@ def test_uv_check_on_dull_and_bright_paper() -> None:
     assert bad.status is CheckStatus.FAILED and bad.decisive and bad.reason == "UV_BRIGHT_PAPER" and level > 200
 
 
+def test_uv_feature_present_missing_and_not_judged_on_bright_paper() -> None:
+    read, white = white_read(), pixels(lights()["white"])
+    ok, share = o.uv_feature_check("TD3", white, pixels(lights()["uv"]), read.mrz_quad, 30.0)
+    assert ok.reason == "UV_FEATURE_PRESENT" and share > 0.01
+    plain = pixels(lights(forgeries=frozenset({"no_uv_feature"}))["uv"])
+    bad, share = o.uv_feature_check("TD3", white, plain, read.mrz_quad, 30.0)
+    assert bad.status is CheckStatus.FAILED and not bad.decisive and bad.reason == "UV_FEATURE_MISSING"
+    assert share < o.UV_FEATURE_MIN
+    assert o.uv_feature_check("TD3", white, plain, read.mrz_quad, 248.0)[0].status is CheckStatus.NOT_PERFORMED
+
+
 def test_portrait_outcomes_without_something_to_compare() -> None:
     face = np.full((600, 480, 3), 128, np.uint8)
     assert o.portrait_check("TD1", None, face, True)[0].reason == "PORTRAIT_ON_OTHER_SIDE"
@@ -120,7 +131,7 @@ def test_without_page_images_every_optical_check_says_so_and_the_chip_still_deci
 def test_a_white_page_alone_runs_what_it_can() -> None:
     result = read_and_verify(None, None, None, OPTIONS, page_image=lights()["white"])
     got = {n: result.verdict.get(n).reason for n in o.OPTICAL_CHECKS}
-    assert got == {"mrz_ir_visible": "NO_IR_IMAGE", "uv_dull_paper": "NO_UV_IMAGE",
+    assert got == {"mrz_ir_visible": "NO_IR_IMAGE", "uv_dull_paper": "NO_UV_IMAGE", "uv_feature_present": "NO_UV_IMAGE",
                    "portrait_matches_chip": "CHIP_NOT_READ", "image_quality": "IMAGE_QUALITY_GOOD"}
     assert "optical" in result.timings.phases and result.optical is not None and result.optical.lights == ("white",)
 

@@ -175,13 +175,16 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
     return m
 
 
+_FIGURES = ("ir_ratio", "uv_paper", "portrait_distance", "uv_feature_share")
+
+
 def optical_to_pb(o: model.OpticalMeasures) -> pb.OpticalMeasures:
-    figures = {k: v for k in ("ir_ratio", "uv_paper", "portrait_distance") if (v := getattr(o, k)) is not None}
+    figures = {k: v for k in _FIGURES if (v := getattr(o, k)) is not None}
     return pb.OpticalMeasures(lights=list(o.lights), **figures)
 
 
 def optical_from_pb(m: pb.OpticalMeasures) -> model.OpticalMeasures:
-    figures = {k: getattr(m, k) if m.HasField(k) else None for k in ("ir_ratio", "uv_paper", "portrait_distance")}
+    figures = {k: getattr(m, k) if m.HasField(k) else None for k in _FIGURES}
     return model.OpticalMeasures(tuple(m.lights), **figures)
 
 

@@ -16,6 +16,12 @@ and JPEG 85, noise 0-2, skew +-2 degrees):
   UV. Measured: the median of max(B, G, R) over a strip of the page just above the MRZ band
   (half a band high, 0.4-0.9 band heights above it) in the UV picture. Genuine 29-30, bright
   paper 247-249; threshold `UV_PAPER_MAX` = 100.
+- `uv_feature_present` — documents carry fluorescent print (emblems, fibres) visible only under
+  UV. Measured: the share of the page area above the MRZ (the format's page height, from the MRZ's
+  pitch) brighter under UV than the paper by 60 grey levels. Genuine 1.7-2.0 %, no UV feature
+  0.0 %; threshold `UV_FEATURE_MIN` = 0.2 %. FAILED `UV_FEATURE_MISSING` is a warning only (not
+  decisive): where an issuer puts its UV print varies, and the region is estimated, not known.
+  On bright paper it is NOT_PERFORMED (nothing stands out of a glowing page).
 - `portrait_matches_chip` — an *appearance* comparison of the printed photo with the chip's face
   image (DG2): the photo located in the reader's generous portrait crop by template matching
   against the chip face, then white-balanced Lab colour at the face centre and the crown (hair),
@@ -45,12 +51,14 @@ from gateway.verdict import Check
 from .reasons import failed, not_performed, passed
 from .result import OpticalMeasures
 
-IR, UV, PORTRAIT, QUALITY = "mrz_ir_visible", "uv_dull_paper", "portrait_matches_chip", "image_quality"
-OPTICAL_CHECKS = (IR, UV, PORTRAIT, QUALITY)
+IR, UV, UV_FEATURE, PORTRAIT, QUALITY = ("mrz_ir_visible", "uv_dull_paper", "uv_feature_present",
+                                         "portrait_matches_chip", "image_quality")
+OPTICAL_CHECKS = (IR, UV, UV_FEATURE, PORTRAIT, QUALITY)
 
 IR_RATIO_MIN = 0.35  # IR spread / white spread in the MRZ band; genuine >= 0.99, forged <= 0.01
 IR_DARK_SPREAD = 8.0  # an IR picture whose whole range is below this many grey levels shows nothing
 UV_PAPER_MAX = 100.0  # median max(B,G,R) of the paper above the MRZ under UV; genuine <= 30, bright >= 247
+UV_FEATURE_MIN = 0.002  # share of the page above the MRZ glowing under UV; genuine >= 0.017, none 0.000
 PORTRAIT_DISTANCE_MAX = 24.0  # weighted Lab distance; genuine <= 10.4, swapped >= 50.4
 PORTRAIT_MIN_STD = 6.0  # a crop flatter than this (grey levels) holds no photo
 _L_WEIGHT = 0.5
@@ -145,6 +153,31 @@ def uv_check(white: np.ndarray, uv: np.ndarray | None, quad: np.ndarray) -> tupl
     return passed(UV, "UV_DULL_PAPER", detail=f"{level:.0f}"), level
 
 
+_PAGE_HEIGHT_MM = {"TD3": 88.0, "TD2": 74.0, "MRV-A": 80.0, "MRV-B": 74.0, "TD1": 53.98}  # Doc 9303 Parts 4-7
+_MRZ_ZONE_MM = 25.0  # the MRZ zone (23.2 mm) and a little margin: the page above it
+_CHARS = {"TD3": 44, "MRV-A": 44, "TD2": 36, "MRV-B": 36, "TD1": 30}
+_FEATURE_CONTRAST = 60
+
+
+def uv_feature_check(fmt: str, white: np.ndarray, uv: np.ndarray | None, quad: np.ndarray,
+                     paper_level: float | None) -> tuple[Check, float | None]:
+    if uv is None:
+        return not_performed(UV_FEATURE, "NO_UV_IMAGE"), None
+    if uv.shape[:2] != white.shape[:2]:
+        return not_performed(UV_FEATURE, "UV_GEOMETRY_MISMATCH"), None
+    if paper_level is not None and paper_level > UV_PAPER_MAX:
+        return not_performed(UV_FEATURE, "UV_BRIGHT_PAPER", detail=f"{paper_level:.0f}"), None
+    q = np.asarray(quad, np.float32).reshape(4, 2)
+    band_w, band_h = float(np.linalg.norm(q[1] - q[0])), float(np.linalg.norm(q[3] - q[0]))
+    px_per_mm = band_w / (_CHARS.get(fmt, 44) * 2.54)
+    up = max(1.0, (_PAGE_HEIGHT_MM.get(fmt, 88.0) - _MRZ_ZONE_MM) * px_per_mm / max(band_h, 1.0))
+    page = _warp(_bgr(uv), q, height_factor=up, shift=-up).max(axis=2)
+    share = float(np.mean(page.astype(np.int16) > float(np.median(page)) + _FEATURE_CONTRAST))
+    if share < UV_FEATURE_MIN:
+        return failed(UV_FEATURE, "UV_FEATURE_MISSING", detail=f"{share:.2%}", decisive=False), share
+    return passed(UV_FEATURE, "UV_FEATURE_PRESENT", detail=f"{share:.1%}"), share
+
+
 def _balanced_lab_at(img: np.ndarray, fx: float, fy: float) -> np.ndarray:
     """White-balanced (98th percentile per channel to 255) median Lab colour of the patch around
     (fx, fy) (fractions of the width and height), radius `_PATCH_RADIUS` of the shorter side."""
@@ -230,9 +263,11 @@ def optical_checks(*, fmt: str, white: np.ndarray, quad: np.ndarray, ir: np.ndar
     `ir`, `uv`: decoded pictures of one scan; `quad`: the MRZ's corners in the white picture."""
     ir_c, ratio = ir_check(white, ir, quad)
     uv_c, level = uv_check(white, uv, quad)
+    feature_c, share = uv_feature_check(fmt, white, uv, quad, level)
     p_c, dist = portrait_check(fmt, page_portrait, chip_face, chip_read)
     lights = ("white",) + (("ir",) if ir is not None else ()) + (("uv",) if uv is not None else ())
-    return [ir_c, uv_c, p_c, quality_check(warnings)], OpticalMeasures(lights, ratio, level, dist)
+    return ([ir_c, uv_c, feature_c, p_c, quality_check(warnings)],
+            OpticalMeasures(lights, ratio, level, dist, share))
 
 
 __all__ = ["IR_RATIO_MIN", "OPTICAL_CHECKS", "PORTRAIT_DISTANCE_MAX", "UV_PAPER_MAX", "OpticalMeasures",

@@ -156,6 +156,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "Das Papier ist unter UV-Licht matt (Helligkeit {detail})."),
     "UV_BRIGHT_PAPER": ("The paper glows under UV light (level {detail}): not security paper.",
                         "Das Papier leuchtet unter UV-Licht (Helligkeit {detail}): kein Sicherheitspapier."),
+    "UV_FEATURE_PRESENT": ("Fluorescent print shows under UV light ({detail} of the page).",
+                           "Unter UV-Licht zeigt sich fluoreszierender Druck ({detail} der Seite)."),
+    "UV_FEATURE_MISSING": ("No fluorescent print shows under UV light ({detail}); check the UV features by eye.",
+                           "Unter UV-Licht zeigt sich kein fluoreszierender Druck ({detail}); UV-Merkmale "
+                           "bitte in Augenschein nehmen."),
     "PORTRAIT_MATCHES_CHIP": ("The printed photo looks like the chip's face image (distance {detail}).",
                               "Das gedruckte Lichtbild gleicht dem Gesichtsbild des Chips (Abstand {detail})."),
     "PORTRAIT_MISMATCH": ("The printed photo does not look like the chip's face image (distance {detail}): "

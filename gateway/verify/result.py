@@ -115,9 +115,10 @@ class OpticalMeasures:
     ir_ratio: float | None = None  # MRZ band contrast under IR / under white light
     uv_paper: float | None = None  # paper brightness under UV, 0-255
     portrait_distance: float | None = None  # printed photo vs chip face, weighted Lab distance
+    uv_feature_share: float | None = None  # share of the page above the MRZ glowing under UV
 
     def to_dict(self) -> dict[str, Any]:
-        figures = {k: getattr(self, k) for k in ("ir_ratio", "uv_paper", "portrait_distance")}
+        figures = {k: getattr(self, k) for k in ("ir_ratio", "uv_paper", "portrait_distance", "uv_feature_share")}
         return {"lights": list(self.lights),
                 **{k: (round(v, 3) if v is not None else None) for k, v in figures.items()}}
 

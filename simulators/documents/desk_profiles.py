@@ -44,6 +44,9 @@ DESK_PROFILES: dict[str, DeskProfile] = {
     "forgery-uv-bright-paper": DeskProfile(
         "td3-pace-bac-ca-aa", frozenset({"uv_bright_paper"}),
         description="page printed on office paper that glows under UV"),
+    "forgery-no-uv-feature": DeskProfile(
+        "td3-pace-bac-ca-aa", frozenset({"no_uv_feature"}),
+        description="security paper, but without the issuer's fluorescent print (a warning only)"),
     "forgery-swapped-photo": DeskProfile(
         "td3-pace-bac-ca-aa", frozenset({"swapped_photo"}),
         description="another person's photo on the data page"),
