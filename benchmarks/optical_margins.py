@@ -1,4 +1,4 @@
-"""The optical checks' margins: each figure (IR ratio, UV paper level, portrait distance) on genuine
+"""The optical checks' margins: each figure (IR ratio, UV paper level, UV feature share, portrait distance) on genuine
 pages and on the forgery it is meant to catch, over N desk-scanner renders per chip profile (200 and
 300 dpi, PNG and JPEG 85, noise 0-2, skew -2..+2 degrees), and the time the checks take.
 
@@ -28,6 +28,7 @@ from tests.verify_support import NOW, document
 FIGURES = {  # figure -> (forgery it catches, threshold, forged side: "below" | "above")
     "ir_ratio": ("ir_invisible_mrz", o.IR_RATIO_MIN, "below"),
     "uv_paper": ("uv_bright_paper", o.UV_PAPER_MAX, "above"),
+    "uv_feature_share": ("no_uv_feature", o.UV_FEATURE_MIN, "below"),
     "portrait_distance": ("swapped_photo", o.PORTRAIT_DISTANCE_MAX, "above"),
 }
 
@@ -80,8 +81,8 @@ def main() -> None:
             mg, mf = (min(g) - threshold) / threshold, (threshold - max(f)) / threshold
         else:
             mg, mf = (threshold - max(g)) / threshold, (min(f) - threshold) / threshold
-        print(f"{fig:<18} {len(g):>3}, {min(g):7.2f}-{max(g):<7.2f}        {len(f):>3}, {min(f):7.2f}-{max(f):<7.2f}"
-              f"        {threshold:>9.2f}  genuine {mg:+.0%}, forged {mf:+.0%}")
+        print(f"{fig:<18} {len(g):>3}, {min(g):7.3f}-{max(g):<7.3f}        {len(f):>3}, {min(f):7.3f}-{max(f):<7.3f}"
+              f"        {threshold:>9.3f}  genuine {mg:+.0%}, forged {mf:+.0%}")
     print(f"optical checks: median {statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms "
           f"per page ({len(times)} pages, three lights)")
 
