@@ -26,9 +26,9 @@ The order of the steps, and why:
    derives from the checks: a required check not performed never gives GENUINE.
 7. **The optical checks** (`gateway.verify.optical`), when page images were given (`page=`, a
    `PageCapture` of white, IR and UV pictures of one scan): MRZ visible under IR, paper dull under
-   UV with its fluorescent print, printed photo like the chip's face, image quality. Not required — a document read without
-   page images can still be GENUINE through its chip — but a decisive one FAILED makes the document
-   NOT_GENUINE whatever the chip says.
+   UV with its fluorescent print, printed photo like the chip's face, image quality. Not required —
+   a document read without page images can still be GENUINE through its chip — but a decisive one
+   FAILED makes the document NOT_GENUINE whatever the chip says.
 
 The transport may be a local PC/SC reader or a handheld relaying APDUs over a slow link: only
 `gateway.transport.CardTransport` is assumed. The caller's deadline bounds the whole chip read.
