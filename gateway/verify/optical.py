@@ -43,11 +43,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
 from gateway.verdict import Check
 
+# OpenCV is imported where it is used, not here: `gateway.verify` is imported by the daemon before
+# its start-up check (`gateway.service.components`) can name a missing OpenCV and refuse to start.
 from .reasons import failed, not_performed, passed
 from .result import OpticalMeasures
 
@@ -93,16 +94,22 @@ def no_page_checks(reason: str = "NO_PAGE_IMAGES") -> list[Check]:
 
 
 def _gray(img: np.ndarray) -> np.ndarray:
+    import cv2
+
     return img if img.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(img[:, :, :3]), cv2.COLOR_BGR2GRAY)
 
 
 def _bgr(img: np.ndarray) -> np.ndarray:
+    import cv2
+
     return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR) if img.ndim == 2 else np.ascontiguousarray(img[:, :, :3])
 
 
 def _warp(img: np.ndarray, quad: np.ndarray, height_factor: float = 1.0, shift: float = 0.0) -> np.ndarray:
     """The quad's region upright; `shift` moves it along the band's normal (negative: upwards, in band
     heights), `height_factor` scales its height."""
+    import cv2
+
     q = np.asarray(quad, np.float32).reshape(4, 2)
     down = (q[3] - q[0] + q[2] - q[1]) / 2  # top edge -> bottom edge
     q = q + shift * down
@@ -181,6 +188,8 @@ def uv_feature_check(fmt: str, white: np.ndarray, uv: np.ndarray | None, quad: n
 def _balanced_lab_at(img: np.ndarray, fx: float, fy: float) -> np.ndarray:
     """White-balanced (98th percentile per channel to 255) median Lab colour of the patch around
     (fx, fy) (fractions of the width and height), radius `_PATCH_RADIUS` of the shorter side."""
+    import cv2
+
     bgr = _bgr(img).astype(np.float32)
     white = np.percentile(bgr.reshape(-1, 3), 98, axis=0)
     bgr = np.clip(bgr * (255.0 / np.maximum(white, 1.0)), 0, 255).astype(np.uint8)
@@ -197,6 +206,8 @@ def _align(page_portrait: np.ndarray, chip_face: np.ndarray) -> np.ndarray:
     chip's face, scaled to a few plausible photo sizes, is slid over the crop (normalised
     correlation of the grey images) and the best place is cut out, so that the two centres
     compared show the same part of the face."""
+    import cv2
+
     # Aligned at a small size (the photo's layout, not its detail, decides the place): fast.
     scale = min(1.0, _ALIGN_HEIGHT / page_portrait.shape[0])
     page = cv2.resize(_gray(page_portrait), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA).astype(np.float32)
