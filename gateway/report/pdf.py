@@ -7,8 +7,9 @@ data without `include_personal_data`, images not allowed) cannot be in the PDF e
 One page, always: the page is laid out at a text scale, and when the checks (a growing list: the
 optical checks add rows) and images do not fit above the footer, it is laid out again smaller,
 down to a floor; text that still does not fit is cut with "…" rather than spill onto a second page.
-Fonts are Noto Sans (fonts-noto-core) with DejaVu Sans as the fallback, found as the translation
-sheet finds them (`gateway.translation.fonts`). Bytes out, nothing written to disk.
+The font is Noto Sans (fonts-noto-core), found as the translation sheet finds it
+(`gateway.translation.fonts`: a missing file is an error naming the package). Bytes out, nothing
+written to disk.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _MARGIN = 12.0
 _FOOTER_H = 14.0
 _SCALES = (1.0, 0.92, 0.84, 0.76, 0.68, 0.6)
 _MAX_IMAGE_PIXELS = 40_000_000
+_MAX_IMAGES = 6  # one row across the page
 _GREY = (95, 95, 95)
 _RULE = (200, 200, 200)
 
@@ -43,13 +45,9 @@ _SOURCE_DE = {"chip_dg1": "Chip (DG1)", "printed_mrz": "gedruckte MRZ"}
 class _Page(FPDF):
     def __init__(self) -> None:
         super().__init__(format="A4", unit="mm")
-        fonts = font_set("Latn")
-        self.add_font("body", fname=str(fonts.regular))
+        fonts = font_set("Latn")  # Noto Sans covers every Latin, Greek and Cyrillic letter a report holds;
+        self.add_font("body", fname=str(fonts.regular))  # no fallback font: loading one doubles the time
         self.add_font("body", style="B", fname=str(fonts.bold))
-        if fonts.fallback_regular is not None and fonts.fallback_bold is not None:
-            self.add_font("fallback", fname=str(fonts.fallback_regular))
-            self.add_font("fallback", style="B", fname=str(fonts.fallback_bold))
-            self.set_fallback_fonts(["fallback"], exact_match=False)
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(False)
 
@@ -61,15 +59,16 @@ class _Page(FPDF):
 def render_pdf(record: dict[str, Any]) -> bytes:
     """The Prüfprotokoll of one record: one A4 page, German."""
     last = b""
+    decoded = [_decode(image) for image in (record.get("images") or [])[:_MAX_IMAGES]]  # once, for every try
     for scale in _SCALES:
-        pdf, fits = _layout(record, scale)
+        pdf, fits = _layout(record, scale, decoded)
         last = bytes(pdf.output())
         if fits:
             return last
     return last  # the smallest scale, text cut where it had to be: still one page
 
 
-def _layout(record: dict[str, Any], scale: float) -> tuple[_Page, bool]:
+def _layout(record: dict[str, Any], scale: float, decoded: list[tuple[bytes | None, float]]) -> tuple[_Page, bool]:
     pdf = _Page()
     when = _time(record["inspection"]["time"])
     pdf.set_creation_date(when)
@@ -82,7 +81,7 @@ def _layout(record: dict[str, Any], scale: float) -> tuple[_Page, bool]:
     _document(pdf, record, scale)
     if "holder" in record:
         _holder(pdf, record["holder"], scale)
-    images_fit = _images(pdf, record.get("images") or [], scale)
+    images_fit = _images(pdf, record.get("images") or [], decoded, scale)
     table_fits = _checks(pdf, record["groups"], scale)
     _footer(pdf, record)
     return pdf, images_fit and table_fits and pdf.page_no() == 1
@@ -206,18 +205,17 @@ def _holder(pdf: _Page, holder: dict[str, Any], s: float) -> None:
     _pairs(pdf, "Inhaber (auf Anforderung)", pairs, s)
 
 
-def _images(pdf: _Page, images: list[dict[str, Any]], s: float) -> bool:
+def _images(pdf: _Page, images: list[dict[str, Any]], decoded: list[tuple[bytes | None, float]], s: float) -> bool:
     """A row of the allowed images, each at most 38 mm high; an image that does not decode is named."""
     if not images:
         return True
     _text(pdf, 9.5 * s, bold=True)
     pdf.cell(0, 5 * s, "Bilder (auf Anforderung)", new_x="LMARGIN", new_y="NEXT")
     height, gap = 38 * s, 4.0
-    slot = min(pdf.epw / len(images), 60.0)
+    slot = min(pdf.epw / min(len(images), _MAX_IMAGES), 60.0)
     y = pdf.get_y()
-    for i, image in enumerate(images[:6]):
+    for i, (image, (png, ratio)) in enumerate(zip(images, decoded, strict=False)):
         x = _MARGIN + i * slot
-        png, ratio = _decode(image)
         if png is not None:
             w = min(slot - gap, height * ratio)
             pdf.image(io.BytesIO(png), x=x, y=y, w=w, h=w / ratio)
@@ -227,11 +225,12 @@ def _images(pdf: _Page, images: list[dict[str, Any]], s: float) -> bool:
         pdf.cell(slot - gap, 3.5 * s, _fit(pdf, label, slot - gap))
     pdf.set_xy(_MARGIN, y + height + 4.5 * s)
     pdf.ln(1.5 * s)
-    return len(images) <= 6
+    return len(images) <= _MAX_IMAGES
 
 
 def _decode(image: dict[str, Any]) -> tuple[bytes | None, float]:
-    """PNG bytes and width/height of an image of the record, header-checked before decoding."""
+    """JPEG bytes (fpdf2 embeds them as they are) and width/height of an image of the record,
+    header-checked before any decoder sees it, scaled down to what the page can show."""
     import cv2
     import numpy as np
 
@@ -246,11 +245,11 @@ def _decode(image: dict[str, Any]) -> tuple[bytes | None, float]:
     if pixels is None or pixels.size == 0:
         return None, 1.0
     longest = max(pixels.shape[:2])
-    if longest > 1200:  # the page prints at most ~60 mm wide: more pixels only bloat the file
-        factor = 1200 / longest
+    if longest > 900:  # the page prints at most ~60 mm wide (about 380 dpi at 900 px)
+        factor = 900 / longest
         pixels = cv2.resize(pixels, (max(1, int(pixels.shape[1] * factor)), max(1, int(pixels.shape[0] * factor))),
                             interpolation=cv2.INTER_AREA)
-    ok, png = cv2.imencode(".png", pixels)
+    ok, png = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, 90])
     if not ok:
         return None, 1.0
     return png.tobytes(), pixels.shape[1] / pixels.shape[0]
