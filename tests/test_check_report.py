@@ -306,3 +306,17 @@ def test_cli_writes_reports_only_when_asked(daemon, tmp_path, monkeypatch, capsy
     assert main([*base, "--report-json", "missing-dir/r.json"]) == 2
     assert "cannot write the report to missing-dir/r.json" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "r.json", "r.pdf"]
+
+
+def test_chip_read_report_flags():
+    """`gateway chip read` takes the same flags; --report-images makes the pipeline keep the face bytes
+    (a read itself needs PC/SC; `write_reports` is the same call `gateway verify` is tested with above)."""
+    from gateway.cli import build_parser
+    from gateway.cli.chip_command import _options
+
+    base = ["chip", "read", "--mrz", TD3]
+    options = _options(build_parser().parse_args([*base, "--report-pdf", "p.pdf", "--report-images"]))
+    assert options.want_face_image is True
+    assert _options(build_parser().parse_args([*base, "--report-pdf", "p.pdf"])).want_face_image is False
+    with pytest.raises(ValueError, match="--report-images needs --report-json or --report-pdf"):
+        _options(build_parser().parse_args([*base, "--report-images"]))
