@@ -320,3 +320,17 @@ def test_chip_read_report_flags():
     assert _options(build_parser().parse_args([*base, "--report-pdf", "p.pdf"])).want_face_image is False
     with pytest.raises(ValueError, match="--report-images needs --report-json or --report-pdf"):
         _options(build_parser().parse_args([*base, "--report-images"]))
+
+
+def test_an_expired_genuine_document_fails_validity_only():
+    """A non-decisive failure fails its group and leaves the overall result the verdict's: GENUINE."""
+    result = verify_profile("td3-bac", options=VerifyOptions(now=NOW, today=dt.date(2040, 1, 1)))
+    assert result.verdict.status is Status.GENUINE and result.verdict.get("document_expiry").status is \
+        CheckStatus.FAILED
+    record = build_record(result, generated_at=WHEN)
+    validate(record)
+    groups = {g["group"]: g["result"] for g in record["groups"]}
+    assert groups == {"optical": "PASSED", "electronic": "PASSED", "consistency": "PASSED", "validity": "FAILED"}
+    assert record["overall"] == {"result": "GENUINE", "title": {"de": "ECHT", "en": "GENUINE"}, "decided_by": []}
+    text = pdf_text(render_pdf(record))
+    assert "Das Dokument ist abgelaufen (…)." in text and "2034-04-15" not in text
