@@ -36,14 +36,16 @@ def wants_report(args: argparse.Namespace) -> bool:
 
 
 def report_request(args: argparse.Namespace) -> dict[str, Any]:
-    """What the verification must fetch for the report (the face image bytes for `--report-images`).
-    ValueError for a report flag without a report to write."""
+    """What the verification must fetch for the report (the face image bytes for `--report-images`,
+    and the portrait with a page image). ValueError for a report flag without a report to write."""
     if not wants_report(args):
         for flag in ("report_personal_data", "report_images"):
             if getattr(args, flag, False):
                 raise ValueError(f"--{flag.replace('_', '-')} needs --report-json or --report-pdf")
         return {}
-    return {"return_face_image": True} if args.report_images else {}
+    if not args.report_images:
+        return {}
+    return {"return_face_image": True, **({"return_portrait": True} if getattr(args, "page_image", None) else {})}
 
 
 def write_reports(result: Any, args: argparse.Namespace, *, device: dict[str, str] | None = None) -> str | None:
