@@ -12,6 +12,7 @@ The layers, bottom to top:
     nfc            -> crypto, mrz       what a chip says (sans-IO); never pki
     pki            -> crypto            whom to trust; never nfc
     verify         -> nfc, pki, ...     the one read-and-verify recipe and its checks
+    report         -> verify, mrz       the check report (sans-IO: a result in, a record/JSON/PDF out)
     drivers        -> transport, mrz    thin I/O adapters
     service        -> verify, drivers   the daemon's device-independent layer; no grpc
     api            -> service           gRPC; knows no driver and no chip engine
@@ -45,14 +46,16 @@ ALLOWED: dict[str, set[str]] = {
     "gateway.nfc": {"gateway.crypto", "gateway.mrz"},
     "gateway.pki": {"gateway.crypto"},
     "gateway.verify": {"gateway.nfc", "gateway.pki", "gateway.crypto", "gateway.mrz"},
+    "gateway.report": {"gateway.verify", "gateway.mrz", "gateway.translation", "gateway"},
     "gateway.drivers": {"gateway.mrz", "gateway.translation", "gateway.framing"},
     "gateway.service": {"gateway.verify", "gateway.nfc", "gateway.pki", "gateway.crypto", "gateway.mrz",
                         "gateway.drivers", "gateway.translation", "gateway.framing"},
-    "gateway.api": {"gateway.service", "gateway.mrz", "gateway.translation", "gateway._proto", "gateway"},
+    "gateway.api": {"gateway.service", "gateway.mrz", "gateway.translation", "gateway._proto", "gateway",
+                    "gateway.report"},
     "gateway.client": {"gateway.api", "gateway.service", "gateway.mrz"},
     "gateway.cli": {"gateway", "gateway.api", "gateway.client", "gateway.drivers", "gateway.mrz", "gateway.nfc",
                     "gateway.pki", "gateway.service", "gateway.verify", "gateway.crypto", "gateway.translation",
-                    "gateway.framing", "simulators"},
+                    "gateway.framing", "simulators", "gateway.report"},
     "gateway.__main__": {"gateway.cli"},
     "simulators": {"gateway.mrz"},
 }

@@ -20,6 +20,7 @@ from gateway.service.devices import DeviceEvent, DeviceSnapshot
 from gateway.service.validation import RawVerifyRequest
 from gateway.verdict import Check, CheckStatus, Status, Verdict
 
+from . import report_convert
 from .protos import devices_pb2 as dpb
 from .protos import mrz_pb2 as mpb
 from .protos import verdict_pb2 as vpb
@@ -106,6 +107,7 @@ def request_from_pb(m: pb.VerifyRequest) -> RawVerifyRequest:
                            return_face_image=m.return_face_image, reference_date=m.reference_date,
                            use_device_mrz=m.use_device_mrz, page_image=m.page_image,
                            return_portrait=m.return_portrait)
+    report_convert.request_images(raw, m)  # the check report's images (fields 20-29)
     if m.HasField("chip_access"):
         kind = m.chip_access.WhichOneof("password") or "unset"
         raw.access_kind = kind
@@ -169,6 +171,7 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
     if r.page is not None:
         m.page.CopyFrom(page_to_pb(r.page))
     m.portrait = r.portrait
+    m.details_json = report_convert.details_to_pb(r.details)
     return m
 
 
@@ -210,6 +213,7 @@ def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
         verdict=verdict,
         page=page_from_pb(m.page) if m.HasField("page") else None,
         portrait=m.portrait,
+        details=report_convert.details_from_pb(m.details_json),
     )
 
 

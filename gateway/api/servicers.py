@@ -25,7 +25,7 @@ from gateway.service.errors import ErrorKind, ServiceError
 from gateway.service.validation import validate_request
 from gateway.service.verification import DocumentVerifier, new_operation_id
 
-from . import convert
+from . import convert, report_convert
 from .protos import devices_pb2, devices_pb2_grpc, verification_pb2, verification_pb2_grpc
 from .status import abort, grpc_code
 
@@ -141,6 +141,20 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
                                        "duration_ms": round((time.monotonic() - started) * 1000, 2)})
         await abort(context, error)
 
+    async def _response(self, request: verification_pb2.VerifyRequest,
+                        result: model.VerifyResult) -> verification_pb2.VerifyResponse:
+        """The response, with the check report when the request asked for one (rendered off the loop)."""
+        response = convert.result_to_pb(result)
+        if request.HasField("report"):
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    self.executor, report_convert.attach_report, response, result, request.report)
+            except Exception as exc:  # the verdict stands without its report; the warning says so
+                log.warning("check report failed", extra={"operation_id": result.operation_id,
+                                                          "error": type(exc).__name__})
+                response.warnings.append(f"the check report could not be made ({type(exc).__name__})")
+        return response
+
     # --- RPCs ---------------------------------------------------------------------------------------
 
     async def Verify(self, request: verification_pb2.VerifyRequest,
@@ -170,7 +184,7 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
             await self._fail(context, exc, operation_id, "Verify", started)
             raise AssertionError("unreachable") from None
         _log_done("Verify", result, started)
-        return convert.result_to_pb(result)
+        return await self._response(request, result)
 
     async def VerifyStream(self, request: verification_pb2.VerifyStreamRequest,
                            context: grpc.aio.ServicerContext) -> AsyncIterator[verification_pb2.VerifyStreamResponse]:
@@ -202,7 +216,7 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
             sequence += 1
             final = verification_pb2.VerifyStreamResponse(sequence=sequence)
             final.elapsed.FromNanoseconds(int((time.monotonic() - started) * 1e9))
-            final.result.CopyFrom(convert.result_to_pb(result))
+            final.result.CopyFrom(await self._response(request.request, result))
             _log_done("VerifyStream", result, started)
             yield final
         finally:

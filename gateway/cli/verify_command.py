@@ -57,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tls-ca", type=Path, metavar="PEM", help="use TLS; verify the server with this CA")
     p.add_argument("--tls-cert", type=Path, metavar="PEM", help="client certificate for mutual TLS")
     p.add_argument("--tls-key", type=Path, metavar="PEM", help="client key for mutual TLS")
+    from gateway.cli.report_options import add_report_arguments  # the check report (Prüfprotokoll)
+
+    add_report_arguments(p)
     p.set_defaults(handler=run_verify)
 
 
@@ -104,11 +107,13 @@ def _request_args(args: argparse.Namespace) -> dict[str, object]:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from gateway.cli.report_options import report_request, write_reports
     from gateway.client import GatewayClient, GatewayError, TlsOptions
     from gateway.service.model import VerifyResult
 
     try:
         request = _request_args(args)
+        request.update(report_request(args))  # what the check report needs fetched (face image)
     except ValueError as exc:
         return _fail(str(exc))
     token = None
@@ -137,6 +142,9 @@ def run_verify(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot read TLS material: {exc.strerror}")
+    report_problem = write_reports(result, args)  # the check report, written only when asked
+    if report_problem:
+        return _fail(report_problem)
     if args.save_face and result.face_image is not None and result.face_image.data:
         args.save_face.write_bytes(result.face_image.data)
     if args.save_portrait and result.portrait:
