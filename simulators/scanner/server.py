@@ -59,7 +59,6 @@ OPTIONS = [
     OptionDescriptor("page-loaded", "Page loaded", "A document lies on the scanner (sensor).",
                      ValueType.BOOL, cap=CAP_SOFT_DETECT | CAP_HARD_SELECT),
 ]
-_OPT = {o.name: i for i, o in enumerate(OPTIONS)}
 
 
 @dataclass
@@ -69,6 +68,7 @@ class Placed:
     spec: object
     seed: int
     pages: dict[int, object] = dataclasses.field(default_factory=dict)  # dpi -> rendered Page
+    scans: dict[tuple[int, str], np.ndarray] = dataclasses.field(default_factory=dict)  # (dpi, light) -> scan
 
 
 def render_scan(placed: Placed, dpi: int, light: str) -> np.ndarray:
@@ -278,13 +278,9 @@ class SimulatedScanner:
 
     def _scan_image(self, s: _Session, placed: Placed) -> np.ndarray:
         key = (int(s.values["resolution"]), SOURCES[str(s.values["source"])])  # type: ignore[call-overload]
-        cache = getattr(placed, "_scans", None)
-        if cache is None:
-            cache = {}
-            placed._scans = cache  # type: ignore[attr-defined]
-        if key not in cache:
-            cache[key] = render_scan(placed, *key)
-        return cache[key]
+        if key not in placed.scans:
+            placed.scans[key] = render_scan(placed, *key)
+        return placed.scans[key]
 
     def _parameters(self, s: _Session | None) -> bytes:
         if s is None:
