@@ -194,8 +194,7 @@ class SaneScanner:
             elif light != Light.WHITE:
                 raise CaptureFailedError(f"{self.name}: the scanner has no {self.light_option!r} option to "
                                          f"select light {light}")
-            data = self._scan(args, light)
-            image = parse_pnm(data)
+            image = self._scan(args, light)
             out.append(Capture(light=light, image=image, dpi=float(self.dpi), width=image.shape[1],
                                height=image.shape[0], taken_at=time.monotonic()))
         return out
@@ -281,8 +280,8 @@ class SaneScanner:
             raise CaptureFailedError(f"{self.name}: the scanner no longer lists its {sensor!r} sensor")
         return (opt.current or "").lower() in ("yes", "true", "1")
 
-    def _scan(self, args: list[str], light: Light) -> bytes:
-        """One scanimage run, its stdout collected while watching for a stall."""
+    def _scan(self, args: list[str], light: Light) -> np.ndarray:
+        """One scanimage run, its stdout collected while watching for a stall, as an image."""
         proc = subprocess.Popen([self._binary(), "-d", self.device, *args], env=self._env(), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None and proc.stderr is not None
@@ -314,24 +313,34 @@ class SaneScanner:
         proc.stdout.close()
         proc.stderr.close()
         data = b"".join(chunks)
-        if stalled:
-            self._options = None
+        messages = b"".join(err)
+        if not stalled and proc.returncode == 0:
             try:
-                self._read_options()
-            except DeviceGoneError:
-                raise DeviceGoneError(f"{self.name}: the scanner went away during the {light} scan "
-                                      f"({len(data)} bytes received)") from None
+                return parse_pnm(data)
+            except CaptureFailedError as exc:
+                if data[:2] in (b"P5", b"P6") and "cut off" not in str(exc):
+                    raise CaptureFailedError(f"{self.name}: the {light} scan: {exc}") from None
+                broken = str(exc)  # empty or cut off: libsane gave up (scanimage may still exit 0)
+        else:
+            broken = ""
+        self._options = None
+        early = self._error(messages, scanning=True, light=light) if not stalled else None
+        if isinstance(early, UnknownDeviceError) or (early is not None and _before_scan(messages)):
+            raise early
+        # Failed while the image was coming: tell a scanner gone from one that is still there.
+        try:
+            self._read_options()
+        except DeviceGoneError:
+            raise DeviceGoneError(f"{self.name}: the scanner went away during the {light} scan "
+                                  f"({len(data)} bytes received)") from None
+        if stalled:
             raise CaptureFailedError(f"{self.name}: the {light} scan stalled ({len(data)} bytes, nothing for "
                                      f"{self.stall_s:.0f} s)")
-        if proc.returncode != 0:
-            self._options = None
-            raise self._error(b"".join(err), scanning=True, light=light)
-        return data
+        raise CaptureFailedError(f"{self.name}: the {light} scan failed ({_first_error(messages) or broken})")
 
     def _error(self, stderr: bytes, *, scanning: bool, light: Light | None = None) -> DocumentReaderError:
         """A scanimage failure as the interface's error, from libsane's status text."""
-        text = stderr.decode("utf-8", "replace").strip().splitlines()
-        last = text[-1] if text else "no message"
+        last = _first_error(stderr) or "no message"
         what = f"the {light} scan" if light else "the scanner"
         if "open of device" in last and "Invalid argument" in last:
             return UnknownDeviceError(f"{self.name}: SANE knows no device {self.device!r} (see `scanimage -L`)")
@@ -344,6 +353,19 @@ class SaneScanner:
         if scanning and ("sane_read" in last or "I/O" in last):
             return DeviceGoneError(f"{self.name}: connection lost during {what} ({_sane_reason(last)})")
         return CaptureFailedError(f"{self.name}: {what} failed ({_sane_reason(last)})")
+
+
+def _first_error(stderr: bytes) -> str:
+    """scanimage's first error line (later ones are the abort that follows it)."""
+    lines = [x.strip() for x in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [x for x in lines if x and not x.startswith("Output format is not set")]
+    return lines[0] if lines else ""
+
+
+def _before_scan(stderr: bytes) -> bool:
+    """The failure came before any image data: opening the device, setting options, no document."""
+    line = _first_error(stderr)
+    return any(k in line for k in ("open of device", "setting of option", "out of documents", "No documents"))
 
 
 def _sane_reason(line: str) -> str:
