@@ -152,7 +152,7 @@ def test_scanner_vanishing_mid_scan_then_recovering(sim, spec) -> None:
 def test_a_stalled_scan_is_a_capture_error_not_a_hang(sim, spec) -> None:
     sim.place(spec)
     reader = scanner(sim, stall_s=1.0)
-    reader.capabilities()
+    reader.capture([Light.UV])  # warm: the page is rendered
     sim.stall = True
     t0 = time.monotonic()
     with pytest.raises(CaptureFailedError, match="stalled"):

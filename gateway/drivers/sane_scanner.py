@@ -133,8 +133,9 @@ class SaneScanner:
     `device` (SANE name, e.g. `net:127.0.0.1:gateway-sim`), `dpi`, `lights` it offers,
     `light_option` and `light_values` (which option and value select each light), `mode` (the
     `mode` option value, None: leave it), `presence_option` (None: any of PRESENCE_OPTIONS the
-    device has; "" : none), `sane_config_dir` (SANE_CONFIG_DIR for libsane), `timeout_s` per scan,
-    `stall_s` without a byte before a scan counts as stalled, `poll_s` and `debounce` of the
+    device has; "" : none), `sane_config_dir` (SANE_CONFIG_DIR for libsane), `timeout_s` per scan
+    (lamp warm-up included), `stall_s` without a byte, once the image has begun, before a scan
+    counts as stalled, `poll_s` and `debounce` of the
     presence sensor, `chip_reader` (PC/SC name of a chip reader in the same box)."""
 
     def __init__(self, device: str, dpi: float = 300, lights: Sequence[str | Light] = ("white", "ir", "uv"),
@@ -287,7 +288,8 @@ class SaneScanner:
         assert proc.stdout is not None and proc.stderr is not None
         chunks: list[bytes] = []
         err: list[bytes] = []
-        start = last = time.monotonic()
+        start = time.monotonic()
+        last: float | None = None  # when the last image byte came; the stall clock starts with the first
         stalled = False
         with selectors.DefaultSelector() as sel:
             sel.register(proc.stdout, selectors.EVENT_READ, chunks)
@@ -295,7 +297,7 @@ class SaneScanner:
             open_streams = 2
             while open_streams:
                 now = time.monotonic()
-                if now - last > self.stall_s or now - start > self.timeout_s:
+                if (last is not None and now - last > self.stall_s) or now - start > self.timeout_s:
                     stalled = True
                     break
                 for key, _ in sel.select(timeout=0.1):
@@ -334,6 +336,8 @@ class SaneScanner:
             raise DeviceGoneError(f"{self.name}: the scanner went away during the {light} scan "
                                   f"({len(data)} bytes received)") from None
         if stalled:
+            if last is None:
+                raise CaptureFailedError(f"{self.name}: the {light} scan gave no image within {self.timeout_s:.0f} s")
             raise CaptureFailedError(f"{self.name}: the {light} scan stalled ({len(data)} bytes, nothing for "
                                      f"{self.stall_s:.0f} s)")
         raise CaptureFailedError(f"{self.name}: the {light} scan failed ({_first_error(messages) or broken})")

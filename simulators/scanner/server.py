@@ -69,6 +69,7 @@ class Placed:
     seed: int
     pages: dict[int, object] = dataclasses.field(default_factory=dict)  # dpi -> rendered Page
     scans: dict[tuple[int, str], np.ndarray] = dataclasses.field(default_factory=dict)  # (dpi, light) -> scan
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)  # one render at a time
 
 
 def render_scan(placed: Placed, dpi: int, light: str) -> np.ndarray:
@@ -278,9 +279,10 @@ class SimulatedScanner:
 
     def _scan_image(self, s: _Session, placed: Placed) -> np.ndarray:
         key = (int(s.values["resolution"]), SOURCES[str(s.values["source"])])  # type: ignore[call-overload]
-        if key not in placed.scans:
-            placed.scans[key] = render_scan(placed, *key)
-        return placed.scans[key]
+        with placed.lock:
+            if key not in placed.scans:
+                placed.scans[key] = render_scan(placed, *key)
+            return placed.scans[key]
 
     def _parameters(self, s: _Session | None) -> bytes:
         if s is None:
