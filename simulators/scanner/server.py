@@ -101,6 +101,7 @@ class SimulatedScanner:
         self.stall = False
         self.scans = 0
         self._vanish_mid_scan = False
+        self._dpis_seen: set[int] = set()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._conns: set[socket.socket] = set()
@@ -116,8 +117,24 @@ class SimulatedScanner:
         return f"net:{self.host}:{DEVICE_NAME}"
 
     def place(self, spec: object, seed: int = 1) -> None:
+        """Put a document on the glass. Its scans at the resolutions asked for so far are rendered
+        in the background at once, as a real reader's pre-scan would, so a capture right after the
+        placement measures the scanner path rather than the renderer."""
+        placed = Placed(spec, seed)
         with self._lock:
-            self.placed = Placed(spec, seed)
+            self.placed = placed
+            dpis = sorted(self._dpis_seen)
+        if dpis:
+            threading.Thread(target=self._prerender, args=(placed, dpis), name="saned-sim-render", daemon=True).start()
+
+    def _prerender(self, placed: Placed, dpis: list[int]) -> None:
+        for dpi in dpis:
+            for light in SOURCES.values():
+                with placed.lock:
+                    if self.placed is not placed:
+                        return
+                    if (dpi, light) not in placed.scans:
+                        placed.scans[dpi, light] = render_scan(placed, dpi, light)
 
     def remove(self) -> None:
         with self._lock:
@@ -279,6 +296,7 @@ class SimulatedScanner:
 
     def _scan_image(self, s: _Session, placed: Placed) -> np.ndarray:
         key = (int(s.values["resolution"]), SOURCES[str(s.values["source"])])  # type: ignore[call-overload]
+        self._dpis_seen.add(key[0])
         with placed.lock:
             if key not in placed.scans:
                 placed.scans[key] = render_scan(placed, *key)
