@@ -114,6 +114,13 @@ def test_presence_sensor_reports_placed_and_removed(sim, spec) -> None:
     assert isinstance(reader.wait_event(5), DocumentRemoved)
 
 
+def test_debounce_holds_across_short_polls(sim, spec) -> None:
+    reader = scanner(sim, debounce=3)
+    sim.place(spec)
+    events = [reader.wait_event(0.0) for _ in range(3)]  # one sensor reading per call
+    assert events[:2] == [None, None] and isinstance(events[2], DocumentPlaced)
+
+
 def test_a_document_already_lying_there_counts_as_placed(sim, spec) -> None:
     sim.place(spec)
     assert isinstance(scanner(sim).wait_event(5), DocumentPlaced)
@@ -178,6 +185,15 @@ def test_light_not_offered_by_the_scanner_is_refused_by_name(sim, spec) -> None:
     assert reader.capabilities().lights == {Light.WHITE, Light.IR}
     with pytest.raises(CaptureFailedError, match="no source value for light uv"):
         reader.capture([Light.UV])
+
+
+def test_a_scanner_without_the_light_option_offers_white_only(sim, spec) -> None:
+    sim.place(spec)
+    reader = scanner(sim, light_option="illumination")
+    assert reader.capabilities().lights == {Light.WHITE}
+    with pytest.raises(CaptureFailedError, match="no 'illumination' option to select light ir"):
+        reader.capture([Light.IR])
+    assert reader.capture([Light.WHITE])[0].width > 0
 
 
 def test_entry_point_and_device_list(sim) -> None:

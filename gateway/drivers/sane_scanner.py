@@ -62,7 +62,10 @@ class SaneOption:
     settable: bool
 
     def choices(self) -> list[str]:
-        return [v for v in self.allowed.split("|") if v] if "|" in self.allowed or self.allowed else []
+        """The values of a list option (`White|IR|UV`); [] for free strings (`<string>`) and ranges."""
+        if not self.allowed or self.allowed.startswith("<") or ".." in self.allowed:
+            return []
+        return [v for v in self.allowed.split("|") if v]
 
 
 _OPTION_LINE = re.compile(r"^\s+--?([A-Za-z0-9][\w-]*)(\[=\(([^)]*)\)\])?\s*(.*)$")
@@ -133,10 +136,11 @@ class SaneScanner:
     `device` (SANE name, e.g. `net:127.0.0.1:gateway-sim`), `dpi`, `lights` it offers,
     `light_option` and `light_values` (which option and value select each light), `mode` (the
     `mode` option value, None: leave it), `presence_option` (None: any of PRESENCE_OPTIONS the
-    device has; "" : none), `sane_config_dir` (SANE_CONFIG_DIR for libsane), `timeout_s` per scan
-    (lamp warm-up included), `stall_s` without a byte, once the image has begun, before a scan
-    counts as stalled, `poll_s` and `debounce` of the
-    presence sensor, `chip_reader` (PC/SC name of a chip reader in the same box)."""
+    device has; "": none), `sane_config_dir` (SANE_CONFIG_DIR for libsane), `timeout_s` per scan
+    (lamp warm-up included), `stall_s` without an image byte (once the image has begun) before a
+    scan counts as stalled, `poll_s` and `debounce` of the presence sensor, `chip_reader` (PC/SC
+    name of a chip reader in the same box). Every call runs its own `scanimage`, so nothing is
+    held open and a device that comes back is used again without a restart."""
 
     def __init__(self, device: str, dpi: float = 300, lights: Sequence[str | Light] = ("white", "ir", "uv"),
                  scanimage: str = "scanimage", timeout_s: float = 30.0, sane_config_dir: str | None = None, *,
@@ -165,6 +169,8 @@ class SaneScanner:
         self._chip_reader = chip_reader
         self._options: dict[str, SaneOption] | None = None
         self._present: bool | None = None  # debounced sensor state; None: not read yet
+        self._reading: bool | None = None  # the last raw reading and how many in a row were equal
+        self._streak = 0
 
     # ---- the interface ------------------------------------------------------------------------
 
@@ -172,7 +178,9 @@ class SaneScanner:
         opts = self._device_options()
         offered = set(self.lights)
         light_opt = opts.get(self.light_option)
-        if light_opt is not None and light_opt.choices():
+        if light_opt is None:
+            offered &= {Light.WHITE}  # no way to switch the light: what it scans is a white-light image
+        elif light_opt.choices():
             offered = {x for x in offered if self.light_values.get(str(x)) in light_opt.choices()}
         return Capabilities(lights=frozenset(offered), mrz=False, chip=self._chip_reader is not None,
                             presence=self._sensor_name(opts) is not None, vendor="SANE", model=self.device)
@@ -209,12 +217,11 @@ class SaneScanner:
         if sensor is None:
             time.sleep(max(0.0, timeout))
             return None
-        streak, last = 0, None
         while True:
             reading = self._read_sensor(sensor)
-            streak = streak + 1 if reading == last else 1
-            last = reading
-            if streak >= self.debounce and reading != self._present:
+            self._streak = self._streak + 1 if reading == self._reading else 1
+            self._reading = reading
+            if self._streak >= self.debounce and reading != self._present:
                 was, self._present = self._present, reading
                 if reading:
                     return DocumentPlaced(at=time.monotonic())
@@ -273,7 +280,7 @@ class SaneScanner:
         try:
             opts = self._read_options()
         except DocumentReaderError:
-            self._present = None
+            self._present, self._reading, self._streak = None, None, 0
             self._options = None
             raise
         opt = opts.get(sensor)
