@@ -185,6 +185,8 @@ def test_light_not_offered_by_the_scanner_is_refused_by_name(sim, spec) -> None:
     assert reader.capabilities().lights == {Light.WHITE, Light.IR}
     with pytest.raises(CaptureFailedError, match="no source value for light uv"):
         reader.capture([Light.UV])
+    with pytest.raises(CaptureFailedError, match="no mode 'Colour'"):
+        scanner(sim, mode="Colour").capture([Light.WHITE])
 
 
 def test_a_scanner_without_the_light_option_offers_white_only(sim, spec) -> None:

@@ -193,6 +193,9 @@ class SaneScanner:
         for light in wanted:
             args = ["--format=pnm", f"--resolution={self.dpi}"]
             if self.mode and "mode" in opts:
+                if opts["mode"].choices() and self.mode not in opts["mode"].choices():
+                    raise CaptureFailedError(f"{self.name}: the scanner has no mode {self.mode!r} "
+                                             f"(offered: {opts['mode'].allowed}; set mode)")
                 args.append(f"--mode={self.mode}")
             if light_opt is not None:
                 value = self.light_values.get(str(light))
