@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulators.linereader import cli as linereader_cli
 
     linereader_cli.register(sub)
+    from simulators.scanner import cli as scanner_cli
+
+    scanner_cli.register(sub)
     from simulators.documents import FORGERIES, FORMATS, LIGHTS, PROFILES
 
     render = sub.add_parser(
