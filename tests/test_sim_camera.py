@@ -71,9 +71,20 @@ def test_corrupt_frames_fault_sends_undecodable_parts() -> None:
             parts = _parts(resp, 6)
         finally:
             conn.close()
-    decoded = [_decode(body) is not None for _, body in parts]
-    assert decoded.count(False) == 3 and decoded.count(True) == 3
+    from gateway.imaging.header import ImageHeaderError, ImageTooLargeError, check_size
+
     assert all(body[:2] == b"\xff\xd8" for _, body in parts)  # garbage that still looks like JPEG
+    kinds = []
+    for _, body in parts:
+        try:
+            check_size(body, 40_000_000, "frame")  # before any decoder sees it
+        except ImageHeaderError as exc:
+            kinds.append(type(exc))
+        else:
+            kinds.append(None if _decode(body) is not None else "undecodable")
+    assert kinds.count(None) == 3
+    assert ImageTooLargeError in kinds  # a decompression bomb among them
+    assert ImageHeaderError in kinds or "undecodable" in kinds  # and plain noise
 
 
 def test_placed_page_is_in_the_snapshot_and_unknown_paths_are_404() -> None:

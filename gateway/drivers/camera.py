@@ -14,9 +14,13 @@ Bad streams, each a specific error (`gateway.drivers.document_reader`):
   camera recovers without restarting the daemon;
 - a corrupt JPEG frame is skipped and counted (`stats()`), never fatal.
 
-How FFmpeg reports these through OpenCV (measured with the simulator, see docs/document-camera.md):
-a corrupt frame makes one `grab()` fail, the next succeeds; a stall makes one `grab()` fail after
-the read timeout (`CAP_PROP_READ_TIMEOUT_MSEC`); an ended stream makes every `grab()` fail at once.
+An MJPEG stream is read in OpenCV's raw mode (`CAP_PROP_FORMAT = -1`): FFmpeg demuxes the
+multipart stream and hands over each JPEG; its header is checked against the page-image budget
+(`gateway.imaging.header.check_size`) before `cv2.imdecode` sees it, and a frame that fails either
+is a corrupt frame. Then a failing `grab()` is the stream itself: after the read timeout
+(`CAP_PROP_READ_TIMEOUT_MSEC`) a stall, at once the end. Where OpenCV decodes (a local device) a
+corrupt frame makes one `grab()` fail and the next succeed, so only repeated instant failures
+mean the end (measured with the simulator, see docs/document-camera.md).
 """
 
 from __future__ import annotations
@@ -45,13 +49,16 @@ from gateway.drivers.document_reader import (
 )
 from gateway.imaging.best_frame import BestFrameSettings
 from gateway.imaging.document_watch import DocumentWatch, WatchSettings
+from gateway.imaging.header import ImageHeaderError, check_size
 from gateway.imaging.presence import Placed, PresenceSettings
+from gateway.limits import MAX_PAGE_IMAGE_PIXELS
 
 # FFmpeg prints every undecodable frame on stderr; quiet unless the operator asks for it
 # (OPENCV_FFMPEG_LOGLEVEL is read when OpenCV first starts FFmpeg, so set before the first open).
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-import cv2
+import cv2  # after the environment it reads
+import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +106,10 @@ class _Connection:
     """One open stream and its reader thread. The thread owns the VideoCapture (opens nothing,
     releases it on exit), so no other thread ever touches the capture while `grab()` runs."""
 
-    def __init__(self, cap: Any, reader: CameraReader) -> None:
+    def __init__(self, cap: Any, reader: CameraReader, raw_jpeg: bool) -> None:
         self._cap = cap
         self._reader = reader
+        self._raw_jpeg = raw_jpeg  # the capture hands out each frame's JPEG bytes; we check and decode
         self.watch = DocumentWatch(reader.watch_settings)
         self.lock = threading.Condition()
         self.events: collections.deque[DocumentEvent] = collections.deque(maxlen=_MAX_QUEUED_EVENTS)
@@ -110,6 +118,16 @@ class _Connection:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"camera-{reader.name}", daemon=True)
         self.thread.start()
+
+    def _decode(self, data: Any) -> Any:
+        """A raw MJPEG frame: its header measured against the page budget before the decoder sees
+        it (a hostile camera's 32000x32000 claim never allocates), then decoded; None if corrupt."""
+        jpeg = data.tobytes() if hasattr(data, "tobytes") else bytes(data)
+        try:
+            check_size(jpeg, MAX_PAGE_IMAGE_PIXELS, "camera frame")
+        except ImageHeaderError:
+            return None
+        return cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
 
     def _run(self) -> None:
         reader = self._reader
@@ -120,10 +138,13 @@ class _Connection:
                 t0 = time.monotonic()
                 ok = self._cap.grab()
                 now = time.monotonic()
-                frame = None
                 if ok:
                     ok, frame = self._cap.retrieve()
-                if ok and frame is not None and frame.size:
+                    if ok and self._raw_jpeg:
+                        frame = self._decode(frame)
+                    if not ok or frame is None or not frame.size:
+                        reader.stats.corrupt_frames += 1  # the stream goes on: skip it
+                        continue
                     reader.stats.corrupt_frames += pending
                     pending = fast_failures = 0
                     reader.stats.frames += 1
@@ -134,14 +155,16 @@ class _Connection:
                             self.events.append(DocumentPlaced(e.at) if isinstance(e, Placed) else DocumentRemoved(e.at))
                         self.lock.notify_all()
                     continue
-                pending += 1
+                # grab() failed: a stall (after the read timeout), the end of the stream (at once), or,
+                # where OpenCV decodes itself (local devices), possibly one corrupt frame.
                 if now - t0 >= 0.8 * reader.timeout_s:
                     reader.stats.stalls += 1
                     self._fail(CaptureFailedError(
                         f"camera {reader.name}: camera stream stalled (no frame for {reader.timeout_s:g} s)"))
                     return
+                pending += 1
                 fast_failures = fast_failures + 1 if now - t0 < _FAST_FAILURE_S else 0
-                if fast_failures >= _ENDED_AFTER:
+                if self._raw_jpeg or fast_failures >= _ENDED_AFTER:
                     reader.stats.ended += 1
                     self._fail(DeviceGoneError(f"camera {reader.name}: the stream ended (camera or server gone)"))
                     return
@@ -301,16 +324,23 @@ class CameraReader:
             if self._conn is not None and self._conn.error is None:
                 return self._conn
             self._conn = None
-            cap = self._open()
+            cap, raw_jpeg = self._open()
             self.stats.connections += 1
-            self._conn = _Connection(cap, self)
+            self._conn = _Connection(cap, self, raw_jpeg)
             return self._conn
 
-    def _open(self) -> Any:
+    def _open(self) -> tuple[Any, bool]:
+        """The opened capture, and whether it hands out raw JPEG frames (an MJPEG stream through
+        FFmpeg: we then check each frame's header and decode it ourselves, so a corrupt frame is
+        told from the end of the stream for certain)."""
+        raw_jpeg = False
         if isinstance(self.source, str) and "://" in self.source:
             params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.open_timeout_s * 1000),
                       cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.timeout_s * 1000)]
             cap = cv2.VideoCapture(self.source, cv2.CAP_FFMPEG, params)
+            fourcc = int(cap.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little") if cap.isOpened() else b""
+            if fourcc == b"MJPG":
+                raw_jpeg = bool(cap.set(cv2.CAP_PROP_FORMAT, -1)) and cap.get(cv2.CAP_PROP_FORMAT) == -1
         else:
             cap = cv2.VideoCapture(self.source)
             for prop, value in ((cv2.CAP_PROP_FRAME_WIDTH, self.width), (cv2.CAP_PROP_FRAME_HEIGHT, self.height),
@@ -321,7 +351,7 @@ class CameraReader:
             cap.release()
             raise DeviceGoneError(f"camera {self.name}: cannot open the stream (camera off, unplugged or "
                                   "server not answering)")
-        return cap
+        return cap, raw_jpeg
 
     def _check(self, conn: _Connection) -> None:
         """Raise the connection's error; a connection with an error is replaced on the next call

@@ -8,7 +8,8 @@ frames the simulator composes itself (`scene.Scene`); one producer thread paces 
 every client is sent each frame once.
 
 Faults, for the reader's bad-input paths (set at start or changed while running):
-- `corrupt_every = N`: every N-th frame is garbage with JPEG markers (SOI, random bytes, EOI).
+- `corrupt_every = N`: every N-th frame is garbage with JPEG markers: random bytes between SOI
+  and EOI, or (every other one) a frame header claiming 65000x65000 pixels.
 - `stall_after = S`: S seconds into a connection the server stops sending but keeps it open.
 - `drop_after = S`: S seconds into a connection the server closes it (a camera app that quit).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import random
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -160,9 +162,17 @@ class CameraServer:
             self._new_frame.notify_all()
 
     def _garbage_jpeg(self) -> bytes:
-        """Start and end markers around noise: what a camera with a broken encoder or a flipped
-        bit in the wrong place sends. Decoders must refuse it, not crash."""
+        """Every other corrupt frame is noise between start and end markers (a broken encoder, a
+        flipped bit in the wrong place); the others are a well-formed header claiming 65000x65000
+        pixels over a few bytes of scan (a decompression bomb; FFmpeg and OpenCV's own limits refuse
+        this size too, so a naive client is not hurt). Readers must skip both."""
+        self._garbage_count = getattr(self, "_garbage_count", 0) + 1
         body = self._rng.randbytes(self._rng.randint(2000, 8000)).replace(b"\xff", b"\x00")
+        if self._garbage_count % 2 == 0:
+            # SOF0: length 17, 8-bit precision, height, width, 3 components (id, sampling, table)
+            sof = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, 65000, 65000, 3) + bytes.fromhex("011100021101031101")
+            sos = b"\xff\xda" + struct.pack(">HB", 12, 3) + bytes.fromhex("010002110311003f00")
+            return b"\xff\xd8" + sof + sos + body[:64] + b"\xff\xd9"
         return b"\xff\xd8\xff\xe0" + body + b"\xff\xd9"
 
     def wait_frame(self, after: int, generation: int) -> _Frame | None:
