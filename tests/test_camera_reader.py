@@ -83,7 +83,7 @@ def test_capture_waits_for_the_page_to_settle(camera, spec) -> None:
         [shot] = reader.capture([Light.WHITE])
         from gateway.imaging.frame_measures import grey, sharpness
 
-        still = camera.scene._still
+        still = camera.scene.still
         assert still is not None
         assert sharpness(grey(shot.image)) > 0.9 * sharpness(grey(still))
 

@@ -39,6 +39,13 @@ def desk_background(width: int, height: int, seed: int = 0) -> np.ndarray:
     return img
 
 
+@dataclass(frozen=True)
+class Rendered:
+    page: np.ndarray  # BGR page image
+    still: np.ndarray  # the frame with the page at rest (no noise)
+    mrz_lines: list[str]
+
+
 @dataclass
 class Scene:
     """The frame sequence of one desk. `frame(n)` is the n-th frame since the start; `place` and
@@ -65,10 +72,18 @@ class Scene:
     # --- commands ----------------------------------------------------------------------------
 
     def place(self, spec: DocumentSpec, light: str = "white") -> None:
+        self.put(self.render(spec, light))
+
+    def render(self, spec: DocumentSpec, light: str = "white") -> Rendered:
+        """The page and the frame with it at rest, computed without touching the scene (the server
+        renders outside its lock, so frames keep flowing while a page is drawn)."""
         page = render_page(spec, dpi=self.page_dpi, light=light)
-        self._page = cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)
-        self.mrz_lines = list(page.mrz_lines)
-        self._still = self._compose(self._rest_transform())
+        bgr = cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)
+        return Rendered(bgr, self._compose(bgr, self._rest_transform(bgr)), list(page.mrz_lines))
+
+    def put(self, rendered: Rendered) -> None:
+        """The page is put down: the next frame is the first of its slide-in."""
+        self._page, self._still, self.mrz_lines = rendered.page, rendered.still, rendered.mrz_lines
         self._placed_at = self._counter
 
     def remove(self) -> None:
@@ -79,6 +94,11 @@ class Scene:
     @property
     def placed(self) -> bool:
         return self._page is not None
+
+    @property
+    def still(self) -> np.ndarray | None:
+        """The frame with the page at rest, before noise (what a perfect capture would be)."""
+        return self._still
 
     # --- frames ------------------------------------------------------------------------------
 
@@ -99,19 +119,17 @@ class Scene:
         noisy = clean.astype(np.int16) + self._noise[n % NOISE_PATTERNS]
         return np.clip(noisy, 0, 255).astype(np.uint8)
 
-    def _rest_transform(self) -> np.ndarray:
+    def _rest_transform(self, page: np.ndarray) -> np.ndarray:
         """Page pixels -> frame pixels for the page at rest: centred, turned by `skew`."""
-        assert self._page is not None
-        ph, pw = self._page.shape[:2]
+        ph, pw = page.shape[:2]
         m = cv2.getRotationMatrix2D((pw / 2, ph / 2), self.skew, 1.0)
         m[0, 2] += self.width / 2 - pw / 2
         m[1, 2] += self.height / 2 - ph / 2
         return m
 
-    def _compose(self, m: np.ndarray) -> np.ndarray:
-        assert self._page is not None
+    def _compose(self, page: np.ndarray, m: np.ndarray) -> np.ndarray:
         out = self.background.copy()
-        cv2.warpAffine(self._page, m, (self.width, self.height), dst=out, flags=cv2.INTER_LINEAR,
+        cv2.warpAffine(page, m, (self.width, self.height), dst=out, flags=cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_TRANSPARENT)
         return out
 
@@ -121,9 +139,9 @@ class Scene:
         assert self._page is not None
         offset = self.width * 0.6 * (1 - (k + 1) / (SLIDE_FRAMES + 1)) ** 1.5
         speed = self.width * 0.6 * 1.5 * (1 - (k + 1) / (SLIDE_FRAMES + 1)) ** 0.5 / (SLIDE_FRAMES + 1)
-        m = self._rest_transform()
+        m = self._rest_transform(self._page)
         m[0, 2] += offset
-        frame = self._compose(m)
+        frame = self._compose(self._page, m)
         length = max(3, math.ceil(speed * 0.5))  # the shutter is open half the frame interval
         kernel = np.full((1, length), 1.0 / length, np.float32)
         return cv2.filter2D(frame, -1, kernel)

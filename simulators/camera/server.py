@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import cv2
 import numpy as np
 
+from simulators.documents import DocumentSpec
+
 from .scene import Scene
 
 BOUNDARY = "gatewaysimframe"
@@ -114,9 +116,11 @@ class CameraServer:
 
     # --- commands ----------------------------------------------------------------------------
 
-    def place(self, spec: object, light: str = "white") -> None:
+    def place(self, spec: DocumentSpec, light: str = "white") -> None:
+        """Put the page down; it shows from the next frame on (rendered first, outside the lock)."""
+        rendered = self.scene.render(spec, light)
         with self._lock:
-            self.scene.place(spec, light)  # type: ignore[arg-type]
+            self.scene.put(rendered)
 
     def remove(self) -> None:
         with self._lock:
