@@ -149,7 +149,12 @@ class _Connection:
                     pending = fast_failures = 0
                     reader.stats.frames += 1
                     with self.lock:
-                        events = self.watch.feed(frame, now)
+                        try:
+                            events = self.watch.feed(frame, now)
+                        except ValueError:  # the camera changed its frame size: learn the scene anew
+                            log.warning("camera %s: frame size changed; presence restarts", reader.name)
+                            self.watch = DocumentWatch(reader.watch_settings)
+                            events = self.watch.feed(frame, now)
                         self.last_frame_at = now
                         for e in events:
                             self.events.append(DocumentPlaced(e.at) if isinstance(e, Placed) else DocumentRemoved(e.at))
@@ -170,6 +175,9 @@ class _Connection:
                     return
         except cv2.error as exc:  # a backend that throws instead of returning False
             self._fail(DeviceGoneError(f"camera {reader.name}: OpenCV failed reading the stream ({exc.code})"))
+        except Exception as exc:  # never leave callers waiting for a stall: say the reader broke
+            log.exception("camera %s: reader thread failed", reader.name)
+            self._fail(CaptureFailedError(f"camera {reader.name}: the frame reader failed ({type(exc).__name__})"))
         finally:
             self._cap.release()
 
