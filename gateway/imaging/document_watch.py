@@ -14,7 +14,7 @@ import numpy as np
 
 from gateway.imaging.best_frame import BestFrameSelector, BestFrameSettings, Candidate
 from gateway.imaging.frame_measures import grey, motion_grey
-from gateway.imaging.presence import Placed, PresenceDetector, PresenceEvent, PresenceSettings, Removed
+from gateway.imaging.presence import PresenceDetector, PresenceEvent, PresenceSettings
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,8 @@ class DocumentWatch:
         self.frames += 1
         g = grey(frame)
         events = self.presence.feed_coarse(motion_grey(g), t)
-        for event in events:
-            if isinstance(event, Placed | Removed):
-                self.selector.reset()
+        if events:  # placed or removed: whatever was chosen belongs to another placement
+            self.selector.reset()
         if self.presence.present:
             self.selector.feed(frame, g, self.presence.motion, t)
         return events

@@ -22,7 +22,7 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
@@ -58,7 +58,6 @@ class Stats:
     frames: int = 0
     corrupt_sent: int = 0
     clients: int = 0
-    connections: list[str] = field(default_factory=list)
 
 
 class CameraServer:
