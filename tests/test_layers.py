@@ -176,3 +176,21 @@ def test_the_graph_has_no_cycles() -> None:
 
     for layer in ALLOWED:
         visit(layer)
+
+
+#: Sans-IO image cores: frames in, events and choices out; no sockets, threads or processes of their own
+#: (the camera driver owns those). The other cores predate this list.
+SANS_IO_LAYERS = {"gateway.imaging"}
+SANS_IO_FORBIDDEN = {"socket", "ssl", "threading", "asyncio", "selectors", "subprocess", "multiprocessing",
+                     "concurrent", "http", "urllib", "queue"}
+
+
+def test_imaging_stays_sans_io() -> None:
+    wrong = []
+    for path in _sources():
+        if _layer(_module_name(path)) not in SANS_IO_LAYERS:
+            continue
+        for line, target in _imports(path):
+            if target.split(".")[0] in SANS_IO_FORBIDDEN:
+                wrong.append(f"{path.relative_to(ROOT)}:{line}: sans-IO core imports {target}")
+    assert wrong == [], "\n".join(wrong)
