@@ -44,6 +44,12 @@ CHECK_NAMES: dict[str, bool] = {
     "active_authentication": False,  # DG15 present: the chip proves it holds the private key
     "chip_authentication": False,  # DG14 present: key agreement, and reading on with the new keys
     "document_expiry": False,  # the document is within its validity
+    # Optical checks of the page images (gateway.verify.optical). Not required, so a document read
+    # without page images can still be GENUINE through its chip; a decisive FAILED one is NOT_GENUINE.
+    "mrz_ir_visible": False,  # the MRZ is printed in IR-absorbing ink (white vs IR image)
+    "uv_dull_paper": False,  # the paper does not glow under UV (no optical brighteners)
+    "portrait_matches_chip": False,  # printed photo looks like the chip's DG2 face (appearance, not biometrics)
+    "image_quality": False,  # the white image's warn-level quality issues (never decisive)
 }
 
 

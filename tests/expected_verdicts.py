@@ -52,3 +52,19 @@ EXPECTED_QUIRKS: dict[str, str] = {
     "quirk-dg2-unwrapped": "DG2_TEMPLATE_NOT_WRAPPED",
     "quirk-com-malformed": "EF_COM_MALFORMED",
 }
+
+# desk profile (simulators/documents/desk_profiles.py) -> (verdict, the check that decides, its reason),
+# with white, IR and UV page images and the chip read. "A document that passes the chip checks but
+# fails an optical check is NOT_GENUINE, and the result says which." A document number that differs
+# from the chip's gives no verdict: the chip refuses the printed MRZ's key (AccessDeniedError,
+# reason ACCESS_DENIED over the API), so it is listed in DESK_ERRORS.
+DESK_EXPECTED: dict[str, tuple[Status, str | None, str | None]] = {
+    "genuine-td3": (Status.GENUINE, None, None),
+    "genuine-td3-bac": (Status.GENUINE, None, None),
+    "genuine-td1": (Status.GENUINE, "portrait_matches_chip", "PORTRAIT_ON_OTHER_SIDE"),
+    "forgery-ir-invisible-mrz": (Status.NOT_GENUINE, "mrz_ir_visible", "MRZ_NOT_IR_VISIBLE"),
+    "forgery-uv-bright-paper": (Status.NOT_GENUINE, "uv_dull_paper", "UV_BRIGHT_PAPER"),
+    "forgery-swapped-photo": (Status.NOT_GENUINE, "portrait_matches_chip", "PORTRAIT_MISMATCH"),
+    "forgery-mrz-mismatch": (Status.NOT_GENUINE, "mrz_matches_chip", "MRZ_MISMATCH"),
+}
+DESK_ERRORS: dict[str, str] = {"forgery-mrz-number-mismatch": "ACCESS_DENIED"}

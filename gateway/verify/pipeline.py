@@ -24,6 +24,11 @@ The order of the steps, and why:
 5. **The large files (DG2) and EF.SOD last.**
 6. **Passive authentication and the document checks**, then the verdict, which `gateway.verdict`
    derives from the checks: a required check not performed never gives GENUINE.
+7. **The optical checks** (`gateway.verify.optical`), when page images were given (`page=`, a
+   `PageCapture` of white, IR and UV pictures of one scan): MRZ visible under IR, paper dull under
+   UV, printed photo like the chip's face, image quality. Not required — a document read without
+   page images can still be GENUINE through its chip — but a decisive one FAILED makes the document
+   NOT_GENUINE whatever the chip says.
 
 The transport may be a local PC/SC reader or a handheld relaying APDUs over a slow link: only
 `gateway.transport.CardTransport` is assumed. The caller's deadline bounds the whole chip read.
@@ -47,6 +52,7 @@ from gateway.nfc.protocol.chip_authentication import ChipAuthenticationStep
 from gateway.nfc.randomness import SYSTEM_RANDOM, RandomSource
 from gateway.nfc.reading import (
     DEFAULT_FILES,
+    AccessDeniedError,
     ChipMisbehavesError,
     ChipReader,
     ChipReadResult,
@@ -62,11 +68,12 @@ from gateway.verdict import Verdict
 
 from . import events
 from .chip_session import drive
+from .optical import OpticalMeasures, PageCapture, optical_checks
 from .reasons import not_performed
 from .result import AccessInfo, FaceImage, FileRead, PageReading, QualityWarning, ReadingStats, VerifyResult
 from .verdict_builder import ChipEvidence, build_verdict
 
-__all__ = ["PageUnreadableError", "VerifyOptions", "read_and_verify"]
+__all__ = ["PageCapture", "PageUnreadableError", "VerifyOptions", "read_and_verify"]
 
 
 class PageUnreadableError(ValueError):
@@ -133,10 +140,13 @@ def read_and_verify(
     *,
     printed_mrz: str | Sequence[str] | MRZResult | None = None,
     page_image: bytes | Any = None,
+    page: PageCapture | None = None,
     on_event: events.VerifyEventCallback | None = None,
 ) -> VerifyResult:
     """Verify one document. The printed MRZ comes as text or a reading (`printed_mrz`: typed, from a
-    line reader) or is read off `page_image` (file bytes or an array; `gateway.mrz.image`).
+    line reader) or is read off the page's white picture (`page`, a `PageCapture` of white, IR and
+    UV pictures, or `page_image`: the white one alone; file bytes or arrays; `gateway.mrz.image`);
+    the page pictures also feed the optical checks.
     `transport` None: no chip (an MRZ-only check, at best INCONCLUSIVE). `access` None: the key comes
     from the printed MRZ. Raises AccessKeyError when the chip is to be read but no key can be had,
     MRZError for printed text that is not an MRZ, ImageError for a file that is not a readable image,
@@ -147,17 +157,38 @@ def read_and_verify(
     today = options.today or now.date()
     result = VerifyResult(printed_mrz=_printed(printed_mrz, today))
     if page_image is not None:
+        if page is not None:
+            raise ValueError("give the page as `page` or as `page_image`, not both")
+        page = PageCapture(white=page_image)
+    scan: _Scan | None = None
+    if page is not None and page.white is not None:
         if printed_mrz is not None:
             raise ValueError("give the printed MRZ as text or as a page image, not both")
-        result.printed_mrz = _read_page(page_image, today, options, result)
+        scan = _read_page(page, today, options, result)
+        result.printed_mrz = scan.mrz
     evidence: ChipEvidence | None = None
     if transport is not None:
         key = access or access_key_from_printed(result.printed_mrz)
         if key is None:
             raise AccessKeyError("no chip access key: give the CAN, the MRZ data, or a readable printed MRZ")
-        evidence = _read_chip(transport, key, options, result, on_event)
+        try:
+            evidence = _read_chip(transport, key, options, result, on_event)
+        except AccessDeniedError as exc:
+            if access is not None or scan is None:
+                raise
+            # The key came from the page. With its check digits right, the likeliest cause is a printed
+            # MRZ that is not the chip's (a forged page); with them wrong, a misread.
+            why = ("which then does not match the chip (a forged page?) or was misread"
+                   if result.printed_mrz is not None and result.printed_mrz.valid
+                   else "whose check digits fail (misread: scan the page again)")
+            raise AccessDeniedError(f"{exc}; the key came from the printed MRZ on the page, {why}") from None
+    optical = None
+    if scan is not None:
+        t0 = time.monotonic()
+        optical, result.optical = _optical(scan, evidence)
+        result.timings.phases["optical"] = time.monotonic() - t0
     t0 = time.monotonic()
-    report = build_verdict(result.printed_mrz, evidence, trust, now=now, today=today)
+    report = build_verdict(result.printed_mrz, evidence, trust, now=now, today=today, optical=optical)
     result.chip_mrz = report.chip_mrz
     result.details = report.details
     result.verdict = _restrict(report.verdict, options.checks)
@@ -169,25 +200,84 @@ def read_and_verify(
     return result
 
 
-def _read_page(image: Any, today: dt.date, options: VerifyOptions, result: VerifyResult) -> MRZResult:
+@dataclass
+class _Scan:
+    """The page as read: the MRZ, and the decoded pictures the optical checks look at."""
+
+    mrz: MRZResult
+    white: Any
+    ir: Any
+    uv: Any
+    quad: Any
+    portrait: Any
+    warnings: list[Any]
+
+
+def _decode_light(image: Any, light: str) -> Any:
+    """One page picture as a BGR (or gray) array, through the same safe decoder as the MRZ reader
+    (header checked against the pixel budget before decoding). The error names the light."""
+    from gateway.mrz.image import DEFAULT_MAX_PIXELS, ImageError
+    from gateway.mrz.image.decode import as_array, decode
+
+    try:
+        if isinstance(image, bytes | bytearray | memoryview):
+            return decode(bytes(image), colour=True, max_pixels=DEFAULT_MAX_PIXELS)
+        if hasattr(image, "shape"):
+            return as_array(image, max_pixels=DEFAULT_MAX_PIXELS)
+    except ImageError as exc:
+        raise ImageError(exc.code, f"the {light} page image: {exc}") from None
+    raise ImageError("not_an_image", f"the {light} page image must be file bytes or a numpy array")
+
+
+def _read_page(page: PageCapture, today: dt.date, options: VerifyOptions, result: VerifyResult) -> _Scan:
     from gateway.mrz.image import read_mrz_image
 
-    read = read_mrz_image(image, today=today, portrait=options.want_portrait)
+    white = _decode_light(page.white, "white")
+    ir = _decode_light(page.ir, "IR") if page.ir is not None else None
+    uv = _decode_light(page.uv, "UV") if page.uv is not None else None
+    read = read_mrz_image(white, today=today, portrait=True)
     box = tuple(float(v) for v in read.mrz_quad.reshape(-1)) if read.mrz_quad is not None else ()
     result.page = PageReading(
         status=read.status, rotation=read.rotation or 0, skew_degrees=float(read.skew or 0.0),
         effective_dpi=float(read.effective_dpi or 0.0), engine=read.engine or "",
         warnings=[QualityWarning(w.code, w.severity, w.message, w.message_de) for w in read.warnings],
-        mrz_box=box, timings=dict(read.timings))
+        mrz_box=box, timings=dict(read.timings), lights=page.lights)
     result.timings.phases["page"] = sum(read.timings.values())
     if read.rescan or read.mrz is None:
         why = next((w.message for w in read.warnings if w.severity == "reject"), None) or {
             "not_found": "no MRZ was found on the page", "multiple": "the page shows more than one MRZ"}.get(
             read.status, "the MRZ cannot be read")
         raise PageUnreadableError(f"scan the page again: {why}", result.page)
-    if options.want_portrait and read.portrait is not None and read.portrait.image is not None:
+    portrait = read.portrait.image if read.portrait is not None else None
+    if options.want_portrait and portrait is not None:
         result.portrait = read.portrait.encode(".jpg")
-    return read.mrz
+    return _Scan(read.mrz, white, ir, uv, read.mrz_quad, portrait, list(read.warnings))
+
+
+def _optical(scan: _Scan, evidence: ChipEvidence | None) -> tuple[list[Any], OpticalMeasures]:
+    face = _chip_face_pixels(evidence) if evidence is not None else None
+    return optical_checks(fmt=scan.mrz.format, white=scan.white, quad=scan.quad, ir=scan.ir, uv=scan.uv,
+                          page_portrait=scan.portrait, chip_face=face, chip_read=evidence is not None,
+                          warnings=scan.warnings)
+
+
+def _chip_face_pixels(evidence: ChipEvidence) -> Any:
+    """DG2's face as pixels (its claimed size checked before decoding), or None."""
+    raw = evidence.data_groups.get(2)
+    if raw is None:
+        return None
+    import cv2
+    import numpy as np
+
+    from gateway.nfc.lds.image import check_face_image
+
+    try:
+        image = parse_dg2(bytes(raw)).face.image
+        check_face_image(image)
+        pixels = cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_COLOR)
+    except (LDSError, cv2.error):
+        return None
+    return pixels if pixels is not None and pixels.size else None
 
 
 def _restrict(verdict: Verdict, wanted: frozenset[str] | None) -> Verdict:

@@ -134,6 +134,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DOCUMENT_VALID": ("The document is within its validity ({detail}).",
                        "Das Dokument ist gültig ({detail})."),
     "DOCUMENT_EXPIRED": ("The document has expired ({detail}).", "Das Dokument ist abgelaufen ({detail})."),
+    # optical checks of the page images (gateway.verify.optical)
+    "NO_PAGE_IMAGES": ("No page image was given; the optical checks did not run.",
+                       "Kein Seitenbild angegeben; die optischen Prüfungen fanden nicht statt."),
+    "NO_IR_IMAGE": ("No infrared page image was given.", "Kein Infrarot-Seitenbild angegeben."),
+    "NO_UV_IMAGE": ("No ultraviolet page image was given.", "Kein UV-Seitenbild angegeben."),
+    "IR_IMAGE_DARK": ("The infrared image shows nothing (all dark or saturated); scan again.",
+                      "Das Infrarotbild zeigt nichts (ganz dunkel oder übersteuert); bitte neu scannen."),
+    "IR_GEOMETRY_MISMATCH": ("The infrared image is not the same scan as the white-light image (size differs).",
+                             "Das Infrarotbild stammt nicht aus demselben Scan wie das Weißlichtbild "
+                             "(Größe weicht ab)."),
+    "UV_GEOMETRY_MISMATCH": ("The UV image is not the same scan as the white-light image (size differs).",
+                             "Das UV-Bild stammt nicht aus demselben Scan wie das Weißlichtbild (Größe weicht ab)."),
+    "MRZ_IR_VISIBLE": ("The MRZ is visible under infrared light (contrast ratio {detail}).",
+                       "Die MRZ ist unter Infrarotlicht sichtbar (Kontrastverhältnis {detail})."),
+    "MRZ_NOT_IR_VISIBLE": ("The MRZ disappears under infrared light (ratio {detail}): not printed in IR ink "
+                           "(photocopy or inkjet forgery?).",
+                           "Die MRZ verschwindet unter Infrarotlicht (Verhältnis {detail}): nicht mit IR-Tinte "
+                           "gedruckt (Kopie oder Tintenstrahl-Fälschung?)."),
+    "UV_DULL_PAPER": ("The paper is dull under UV light (level {detail}).",
+                      "Das Papier ist unter UV-Licht matt (Helligkeit {detail})."),
+    "UV_BRIGHT_PAPER": ("The paper glows under UV light (level {detail}): not security paper.",
+                        "Das Papier leuchtet unter UV-Licht (Helligkeit {detail}): kein Sicherheitspapier."),
+    "PORTRAIT_MATCHES_CHIP": ("The printed photo looks like the chip's face image (distance {detail}).",
+                              "Das gedruckte Lichtbild gleicht dem Gesichtsbild des Chips (Abstand {detail})."),
+    "PORTRAIT_MISMATCH": ("The printed photo does not look like the chip's face image (distance {detail}): "
+                          "photo swapped?",
+                          "Das gedruckte Lichtbild gleicht nicht dem Gesichtsbild des Chips (Abstand {detail}): "
+                          "Lichtbild ausgetauscht?"),
+    "PORTRAIT_NOT_FOUND": ("No portrait was found on the page image.",
+                           "Auf dem Seitenbild wurde kein Lichtbild gefunden."),
+    "PORTRAIT_ON_OTHER_SIDE": ("The portrait is on the other side of this card (TD1); not compared.",
+                               "Das Lichtbild ist auf der anderen Kartenseite (TD1); nicht verglichen."),
+    "CHIP_FACE_UNAVAILABLE": ("The chip's face image (DG2) was not read or does not decode.",
+                              "Das Gesichtsbild des Chips (DG2) wurde nicht gelesen oder ist nicht dekodierbar."),
+    "IMAGE_QUALITY_GOOD": ("The page image is sharp, without glare, at a good resolution.",
+                           "Das Seitenbild ist scharf, ohne Spiegelung, in guter Auflösung."),
+    "IMAGE_QUALITY_LOW": ("The page image has quality issues ({detail}); check the document by eye.",
+                          "Das Seitenbild hat Qualitätsmängel ({detail}); Dokument bitte in Augenschein nehmen."),
 }
 
 

@@ -8,11 +8,14 @@ data beyond what the caller asked for: the face image's bytes only when requeste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.mrz import MRZResult
 from gateway.nfc.reading.quirks import Quirk
 from gateway.verdict import Verdict
+
+if TYPE_CHECKING:
+    from gateway.verify.optical import OpticalMeasures
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,11 @@ class PageReading:
     warnings: list[QualityWarning] = field(default_factory=list)
     mrz_box: tuple[float, ...] = ()  # x0, y0, ..., x3, y3
     timings: dict[str, float] = field(default_factory=dict)
+    lights: tuple[str, ...] = ("white",)  # the pictures given: "white", "ir", "uv"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "rotation": self.rotation, "skew_degrees": round(self.skew_degrees, 2),
+        return {"status": self.status, "lights": list(self.lights),
+                "rotation": self.rotation, "skew_degrees": round(self.skew_degrees, 2),
                 "effective_dpi": round(self.effective_dpi, 1), "engine": self.engine,
                 "warnings": [w.to_dict() for w in self.warnings], "mrz_box": [round(v, 1) for v in self.mrz_box],
                 "timings": {k: round(v, 4) for k, v in self.timings.items()}}
@@ -126,6 +131,7 @@ class VerifyResult:
     details: dict[str, Any] = field(default_factory=dict)  # document signer / CSCA summaries, algorithms
     page: PageReading | None = None  # when the printed MRZ was read off a page image
     portrait: bytes = field(default=b"", repr=False)  # the page's portrait (JPEG), only when asked for
+    optical: OpticalMeasures | None = None  # the figures the optical checks judged (no personal data)
 
     def to_dict(self) -> dict[str, Any]:
         """`gateway chip read --json`'s object (reader, access, files, absent, denied, mrz, face_image,
@@ -148,6 +154,7 @@ class VerifyResult:
             "printed_mrz": self.printed_mrz.to_dict() if self.printed_mrz else None,
             **({"page": self.page.to_dict()} if self.page is not None else {}),
             **({"portrait_bytes": len(self.portrait)} if self.portrait else {}),
+            **({"optical": self.optical.to_dict()} if self.optical is not None else {}),
             **self.verdict.to_dict(),
         }
 

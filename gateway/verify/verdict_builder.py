@@ -12,7 +12,7 @@ integrity is not known is not intact.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from gateway.nfc.reading.result import ChipReadResult
 from gateway.pki.store import TrustStore
 from gateway.verdict import CHECK_NAMES, Check, Verdict
 from gateway.verify.document_checks import check_digits_check, expiry_check, matches_chip_check
+from gateway.verify.optical import no_page_checks
 from gateway.verify.passive import passive_authentication
 from gateway.verify.reasons import failed, not_performed, passed
 
@@ -124,10 +125,13 @@ def build_verdict(
     *,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    optical: Sequence[Check] | None = None,
 ) -> VerificationReport:
     """The verdict plus non-personal details (document signer and CSCA summaries, algorithms).
     `chip` None: the chip was not read (MRZ-only). `now` (default: the current UTC time) is when
-    certificates and CRLs are judged; `today` (default: now's date) the date expiry is judged at."""
+    certificates and CRLs are judged; `today` (default: now's date) the date expiry is judged at.
+    `optical`: the page images' checks (`gateway.verify.optical`); None: no page images, each of
+    them NOT_PERFORMED "NO_PAGE_IMAGES"."""
     now = now or dt.datetime.now(dt.UTC)
     today = today or now.date()
     checks = [check_digits_check(printed)]
@@ -150,6 +154,7 @@ def build_verdict(
             _step_check(CA, chip.chip_authentication, _chip_offers_ca(chip), "CA_NOT_SUPPORTED", "CA_NOT_RUN"),
             expiry,
         ]
+    checks += list(optical) if optical is not None else no_page_checks()
     by_name = {c.name: c for c in checks}
     verdict = Verdict([by_name.get(name) or not_performed(name, "CHECK_UNAVAILABLE") for name in CHECK_NAMES])
     return VerificationReport(verdict, dg1_mrz, details)
