@@ -78,3 +78,42 @@ def test_a_scanner_that_goes_away_is_unavailable_then_back_without_a_restart(tmp
         scanner.restore()
         wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner back", 20)
         assert client.describe_device("desk1-scanner").health.state == "OK"
+
+
+def test_one_touch_without_a_document_reader_says_so() -> None:
+    from gateway.client import GatewayError
+
+    with DaemonThread() as daemon, GatewayClient(daemon.address) as client:
+        with pytest.raises(GatewayError) as err:
+            client.verify(wait_document=True, timeout=5)
+        assert err.value.reason == "DEVICE_UNSUPPORTED" and "no desk document reader" in str(err.value)
+        with pytest.raises(GatewayError) as err:
+            client.verify(wait_document=True, mrz="P<UTO", timeout=5)
+        assert err.value.reason == "INVALID_ARGUMENT" or err.value.code.name == "INVALID_ARGUMENT"
+
+
+def test_one_touch_times_out_when_nothing_is_placed(tmp_path, scanner) -> None:
+    from gateway.client import GatewayError
+
+    with _daemon(tmp_path, scanner) as daemon, GatewayClient(daemon.address) as client:
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner attached", 15)
+        events = []
+        with pytest.raises(GatewayError) as err:
+            for item in client.verify_stream(wait_document=True, reader_id="desk1", timeout=1.0):
+                events.append(type(item).__name__)
+        assert events == ["AwaitingDocument"]
+        assert err.value.code.name == "DEADLINE_EXCEEDED"
+
+
+def test_one_touch_without_a_chip_reader_checks_the_page_only(tmp_path, scanner) -> None:
+    """A desk with a scanner but no chip reader: the MRZ and the optical checks, never GENUINE."""
+    with _daemon(tmp_path, scanner) as daemon, GatewayClient(daemon.address, timeout=60) as client:
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner attached", 15)
+        scanner.place(spec_from_profile("td3-bac"))
+        result = client.verify(wait_document=True, reader_id="desk1")
+        checks = {c.name: c for c in result.verdict.checks}
+        assert result.verdict.status.value == "INCONCLUSIVE"
+        assert checks["mrz_check_digits"].status.value == "PASSED"
+        assert checks["mrz_ir_visible"].status.value == "PASSED" and checks["uv_dull_paper"].status.value == "PASSED"
+        assert checks["chip_access"].reason == "CHIP_NOT_READ"
+        assert result.reader_id == "desk1-scanner" and result.timings.phases["capture"] > 0

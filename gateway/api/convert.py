@@ -106,7 +106,7 @@ def request_from_pb(m: pb.VerifyRequest) -> RawVerifyRequest:
     raw = RawVerifyRequest(reader_id=m.reader_id, mrz=m.mrz, checks=list(m.checks),
                            return_face_image=m.return_face_image, reference_date=m.reference_date,
                            use_device_mrz=m.use_device_mrz, page_image=m.page_image,
-                           return_portrait=m.return_portrait)
+                           return_portrait=m.return_portrait, wait_document=m.wait_document)
     report_convert.request_images(raw, m)  # the check report's images (fields 20-29)
     if m.HasField("chip_access"):
         kind = m.chip_access.WhichOneof("password") or "unset"
@@ -239,6 +239,14 @@ def event_to_pb(event: model.ProgressEvent, sequence: int, elapsed_s: float) -> 
     elif isinstance(event, model.MRZReceived):
         m.mrz_read.CopyFrom(pb.MrzReadEvent(device_id=event.device_id, printed_mrz=mrz_to_pb(event.result),
                                             framing=event.framing, age=_duration(event.age_s)))
+    elif isinstance(event, model.AwaitingDocument):
+        m.awaiting_document.CopyFrom(pb.AwaitingDocumentEvent(device_id=event.device_id,
+                                                              timeout=_duration(event.timeout_s)))
+    elif isinstance(event, model.DocumentPlaced):
+        m.document_placed.CopyFrom(pb.DocumentPlacedEvent(device_id=event.device_id))
+    elif isinstance(event, model.PagesCaptured):
+        m.pages_captured.CopyFrom(pb.PagesCapturedEvent(device_id=event.device_id, lights=list(event.lights),
+                                                        duration=_duration(event.seconds)))
     return m
 
 
@@ -291,6 +299,13 @@ def event_from_pb(m: pb.VerifyStreamResponse) -> model.ProgressEvent | model.Ver
     if which == "mrz_read":
         r = m.mrz_read
         return model.MRZReceived(r.device_id, mrz_from_pb(r.printed_mrz), r.framing, _seconds(r.age))
+    if which == "awaiting_document":
+        return model.AwaitingDocument(m.awaiting_document.device_id, _seconds(m.awaiting_document.timeout))
+    if which == "document_placed":
+        return model.DocumentPlaced(m.document_placed.device_id)
+    if which == "pages_captured":
+        c = m.pages_captured
+        return model.PagesCaptured(c.device_id, tuple(c.lights), _seconds(c.duration))
     if which == "result":
         return result_from_pb(m.result)
     raise ValueError(f"unknown stream event {which!r}")

@@ -43,6 +43,7 @@ class RawVerifyRequest:
     use_device_mrz: bool = False
     page_image: bytes = b""
     return_portrait: bool = False
+    wait_document: bool = False
 
 
 def _mrz_violation(text: str, name: str) -> FieldViolation | None:
@@ -79,7 +80,7 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
     if kind == "use_printed_mrz":
         if not raw.use_printed_mrz:
             violations.append(FieldViolation("chip_access.use_printed_mrz", "must be true when chosen"))
-        elif mrz is None and not raw.page_image and not raw.use_device_mrz:
+        elif mrz is None and not raw.page_image and not raw.use_device_mrz and not raw.wait_document:
             violations.append(FieldViolation("chip_access.use_printed_mrz",
                                              "needs the printed MRZ in field mrz, page_image or use_device_mrz"))
         else:
@@ -132,9 +133,13 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
     if raw.page_image and (mrz is not None or raw.use_device_mrz):
         violations.append(FieldViolation("page_image", "give the printed MRZ as text, a page image or from the "
                                                        "device, one of them"))
-    if raw.return_portrait and not raw.page_image:
+    if raw.wait_document and (mrz is not None or raw.page_image or raw.use_device_mrz):
+        violations.append(FieldViolation("wait_document", "the printed MRZ comes from the desk's page scan: "
+                                                          "not with mrz, page_image or use_device_mrz"))
+    if raw.return_portrait and not (raw.page_image or raw.wait_document):
         violations.append(FieldViolation("return_portrait", "needs a page image"))
-    if mrz is None and not raw.page_image and not raw.use_device_mrz and not kind and not violations:
+    if mrz is None and not raw.page_image and not raw.use_device_mrz and not raw.wait_document and not kind \
+            and not violations:
         violations.append(FieldViolation("mrz", "give the printed MRZ (text, page_image or use_device_mrz), "
                                                 "chip access, or both"))
     if violations:
@@ -149,6 +154,7 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
         page_image=bytes(raw.page_image) or None,
         return_portrait=raw.return_portrait,
         use_device_mrz=raw.use_device_mrz,
+        wait_document=raw.wait_document,
     )
 
 
