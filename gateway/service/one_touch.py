@@ -16,6 +16,7 @@ request object of this call.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -47,12 +48,28 @@ def _document_reader(registry: Any, reader_id: str) -> str:
     return device_id
 
 
+#: How long after the page was captured the desk's chip reader may take to report the card. A
+#: document without a chip (or one the reader cannot power) is then checked without it: its chip
+#: checks stay NOT_PERFORMED, so it can never be GENUINE.
+CHIP_WAIT_S = 2.0
+
+
 def _chip_reader(registry: Any, document_reader: str) -> str | None:
     desk = registry.get(document_reader).desk
     for device in registry.desk_devices(desk):
         if "CHIP" in device.capabilities:
             return device.id
     return None
+
+
+async def _card_present(registry: Any, chip: str, deadline: float) -> bool:
+    while True:
+        device = registry.get(chip)
+        if device.attached and device.document == "PRESENT":
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.02)
 
 
 async def desk_request(request: VerifyInput, registry: Any, deadline: float,
@@ -87,6 +104,8 @@ async def desk_request(request: VerifyInput, registry: Any, deadline: float,
     page = PageCapture(white=white.image, ir=by_light[Light.IR].image if Light.IR in by_light else None,
                        uv=by_light[Light.UV].image if Light.UV in by_light else None, dpi=white.dpi)
     chip = _chip_reader(registry, reader)
+    if chip is not None and not await _card_present(registry, chip, min(deadline, time.monotonic() + CHIP_WAIT_S)):
+        chip = None  # no card in the desk's chip reader: the page alone (at best INCONCLUSIVE)
     access = request.chip_access
     if chip is not None and access is None:
         access = ChipAccessSpec(from_printed=True)

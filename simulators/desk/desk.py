@@ -77,8 +77,8 @@ class SimulatedDesk:
         if profile is not None and profile != self.profile:
             self._swap(profile)
         self._placements += 1
-        self._scanner.place(self.spec, seed=self._placements)
-        self._chip.insert()
+        self._chip.insert()  # the chip is in the field as the page lands on the glass
+        self._scanner.place_scanned(self.spec, self.dpi, seed=self._placements)
         self.placed = True
 
     def remove(self) -> None:

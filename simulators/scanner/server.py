@@ -136,6 +136,18 @@ class SimulatedScanner:
                     if (dpi, light) not in placed.scans:
                         placed.scans[dpi, light] = render_scan(placed, dpi, light)
 
+    def place_scanned(self, spec: object, dpi: int, seed: int = 1) -> None:
+        """Put a document on the glass with its scans at `dpi` already made under every light, as a
+        desk reader that pre-scans while the document settles: the sensor reports it only then, so a
+        capture measures the scanner path (libsane, the wire), not the simulator's renderer."""
+        placed = Placed(spec, seed)
+        with placed.lock:
+            for light in SOURCES.values():
+                placed.scans[dpi, light] = render_scan(placed, dpi, light)
+        with self._lock:
+            self._dpis_seen.add(dpi)
+            self.placed = placed
+
     def remove(self) -> None:
         with self._lock:
             self.placed = None
