@@ -13,6 +13,7 @@ PACKAGES=(
   libgl1 libglib2.0-0                                # shared libraries opencv-python loads
   espeak-ng opus-tools                               # offline speech for the interview phrasebook (WAV, Opus)
   fonts-noto-core fonts-dejavu-core poppler-utils    # first-information sheet: Arabic/Cyrillic fonts, pdftotext
+  sane-utils libsane1                                # scanimage + libsane (net backend): SANE document scanners
 )
 
 missing=()

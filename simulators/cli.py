@@ -9,6 +9,7 @@
     gateway-sim mrz-reader --framing desko --profile td3-bac --link /tmp/gateway-mrz0   # a serial MRZ reader
     gateway-sim render --format TD3 --degrade rotation=90,skew=4,scene=phone --out ./pages
     gateway-sim render --profile td1-eu-pace --light ir --out ./pages   # the page of a chip profile
+    gateway-sim camera --profile td3-bac --port 8081  # a document camera: MJPEG over HTTP; `place` on stdin
 
 While a card runs, type `remove`, `insert` or `quit` on stdin (or send SIGUSR1 to toggle the card)
 to pull it off the reader and put it back, as a person would.
@@ -76,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     from simulators.linereader import cli as linereader_cli
 
     linereader_cli.register(sub)
+    from simulators.scanner import cli as scanner_cli
+
+    scanner_cli.register(sub)
+    from simulators.camera import cli as camera_cli
+
+    camera_cli.register(sub)
+    from simulators.desk import cli as desk_cli
+
+    desk_cli.register(sub)
     from simulators.documents import FORGERIES, FORMATS, LIGHTS, PROFILES
 
     render = sub.add_parser(

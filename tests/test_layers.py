@@ -12,6 +12,7 @@ The layers, bottom to top:
     nfc            -> crypto, mrz       what a chip says (sans-IO); never pki
     pki            -> crypto            whom to trust; never nfc
     verify         -> nfc, pki, ...     the one read-and-verify recipe and its checks
+    report         -> verify, mrz       the check report (sans-IO: a result in, a record/JSON/PDF out)
     drivers        -> transport, mrz    thin I/O adapters
     service        -> verify, drivers   the daemon's device-independent layer; no grpc
     api            -> service           gRPC; knows no driver and no chip engine
@@ -45,14 +46,16 @@ ALLOWED: dict[str, set[str]] = {
     "gateway.nfc": {"gateway.crypto", "gateway.mrz"},
     "gateway.pki": {"gateway.crypto"},
     "gateway.verify": {"gateway.nfc", "gateway.pki", "gateway.crypto", "gateway.mrz"},
+    "gateway.report": {"gateway.verify", "gateway.mrz", "gateway.translation", "gateway"},
     "gateway.drivers": {"gateway.mrz", "gateway.translation", "gateway.framing"},
     "gateway.service": {"gateway.verify", "gateway.nfc", "gateway.pki", "gateway.crypto", "gateway.mrz",
                         "gateway.drivers", "gateway.translation", "gateway.framing"},
-    "gateway.api": {"gateway.service", "gateway.mrz", "gateway.translation", "gateway._proto", "gateway"},
+    "gateway.api": {"gateway.service", "gateway.mrz", "gateway.translation", "gateway._proto", "gateway",
+                    "gateway.report"},
     "gateway.client": {"gateway.api", "gateway.service", "gateway.mrz"},
     "gateway.cli": {"gateway", "gateway.api", "gateway.client", "gateway.drivers", "gateway.mrz", "gateway.nfc",
                     "gateway.pki", "gateway.service", "gateway.verify", "gateway.crypto", "gateway.translation",
-                    "gateway.framing", "simulators"},
+                    "gateway.framing", "simulators", "gateway.report"},
     "gateway.__main__": {"gateway.cli"},
     "simulators": {"gateway.mrz"},
 }
@@ -173,3 +176,21 @@ def test_the_graph_has_no_cycles() -> None:
 
     for layer in ALLOWED:
         visit(layer)
+
+
+#: Sans-IO image cores: frames in, events and choices out; no sockets, threads or processes of their own
+#: (the camera driver owns those). The other cores predate this list.
+SANS_IO_LAYERS = {"gateway.imaging"}
+SANS_IO_FORBIDDEN = {"socket", "ssl", "threading", "asyncio", "selectors", "subprocess", "multiprocessing",
+                     "concurrent", "http", "urllib", "queue"}
+
+
+def test_imaging_stays_sans_io() -> None:
+    wrong = []
+    for path in _sources():
+        if _layer(_module_name(path)) not in SANS_IO_LAYERS:
+            continue
+        for line, target in _imports(path):
+            if target.split(".")[0] in SANS_IO_FORBIDDEN:
+                wrong.append(f"{path.relative_to(ROOT)}:{line}: sans-IO core imports {target}")
+    assert wrong == [], "\n".join(wrong)

@@ -20,6 +20,7 @@ from gateway.service.devices import DeviceEvent, DeviceSnapshot
 from gateway.service.validation import RawVerifyRequest
 from gateway.verdict import Check, CheckStatus, Status, Verdict
 
+from . import report_convert
 from .protos import devices_pb2 as dpb
 from .protos import mrz_pb2 as mpb
 from .protos import verdict_pb2 as vpb
@@ -106,7 +107,8 @@ def request_from_pb(m: pb.VerifyRequest) -> RawVerifyRequest:
                            return_face_image=m.return_face_image, reference_date=m.reference_date,
                            use_device_mrz=m.use_device_mrz, page_image=m.page_image,
                            return_portrait=m.return_portrait, page_image_ir=m.page_image_ir,
-                           page_image_uv=m.page_image_uv)
+                           page_image_uv=m.page_image_uv, wait_document=m.wait_document)
+    report_convert.request_images(raw, m)  # the check report's images (fields 20-29)
     if m.HasField("chip_access"):
         kind = m.chip_access.WhichOneof("password") or "unset"
         raw.access_kind = kind
@@ -172,6 +174,7 @@ def result_to_pb(r: model.VerifyResult) -> pb.VerifyResponse:
     m.portrait = r.portrait
     if r.optical is not None:
         m.optical.CopyFrom(optical_to_pb(r.optical))
+    m.details_json = report_convert.details_to_pb(r.details)
     return m
 
 
@@ -227,6 +230,7 @@ def result_from_pb(m: pb.VerifyResponse) -> model.VerifyResult:
         page=page_from_pb(m.page) if m.HasField("page") else None,
         portrait=m.portrait,
         optical=optical_from_pb(m.optical) if m.HasField("optical") else None,
+        details=report_convert.details_from_pb(m.details_json),
     )
 
 
@@ -252,6 +256,14 @@ def event_to_pb(event: model.ProgressEvent, sequence: int, elapsed_s: float) -> 
     elif isinstance(event, model.MRZReceived):
         m.mrz_read.CopyFrom(pb.MrzReadEvent(device_id=event.device_id, printed_mrz=mrz_to_pb(event.result),
                                             framing=event.framing, age=_duration(event.age_s)))
+    elif isinstance(event, model.AwaitingDocument):
+        m.awaiting_document.CopyFrom(pb.AwaitingDocumentEvent(device_id=event.device_id,
+                                                              timeout=_duration(event.timeout_s)))
+    elif isinstance(event, model.DocumentPlaced):
+        m.document_placed.CopyFrom(pb.DocumentPlacedEvent(device_id=event.device_id))
+    elif isinstance(event, model.PagesCaptured):
+        m.pages_captured.CopyFrom(pb.PagesCapturedEvent(device_id=event.device_id, lights=list(event.lights),
+                                                        duration=_duration(event.seconds)))
     return m
 
 
@@ -304,6 +316,13 @@ def event_from_pb(m: pb.VerifyStreamResponse) -> model.ProgressEvent | model.Ver
     if which == "mrz_read":
         r = m.mrz_read
         return model.MRZReceived(r.device_id, mrz_from_pb(r.printed_mrz), r.framing, _seconds(r.age))
+    if which == "awaiting_document":
+        return model.AwaitingDocument(m.awaiting_document.device_id, _seconds(m.awaiting_document.timeout))
+    if which == "document_placed":
+        return model.DocumentPlaced(m.document_placed.device_id)
+    if which == "pages_captured":
+        c = m.pages_captured
+        return model.PagesCaptured(c.device_id, tuple(c.lights), _seconds(c.duration))
     if which == "result":
         return result_from_pb(m.result)
     raise ValueError(f"unknown stream event {which!r}")

@@ -25,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 
 from gateway.service.config import ServeConfig
 from gateway.service.devices import DeviceRegistry, PcscMonitor
+from gateway.service.document_readers import DocumentReaderMonitor
 from gateway.service.line_reader_monitor import LineReaderMonitor
 from gateway.service.translation import TranslationDesk, TranslationSetupError
 from gateway.service.verification import DocumentVerifier
@@ -90,6 +91,7 @@ class GatewayDaemon:
         self.draining = Draining()
         self._monitor: PcscMonitor | None = None
         self.line_readers: LineReaderMonitor | None = None
+        self.document_readers: DocumentReaderMonitor | None = None
         self._verification: VerificationServicer | None = None
         self._translation: TranslationServicer | None = None
         self._stopped = asyncio.Event()
@@ -131,6 +133,9 @@ class GatewayDaemon:
         loop = asyncio.get_running_loop()
         self.line_readers = LineReaderMonitor(c.line_readers, self.registry, loop, usb_backend=self.usb_backend)
         self.line_readers.start()
+        self.document_readers = DocumentReaderMonitor(c.document_readers, self.registry, loop)
+        self.registry.documents = self.document_readers
+        self.document_readers.start()
         if self.monitor_pcsc:
             self._monitor = PcscMonitor(self.registry, asyncio.get_running_loop())
             self._monitor.start()
@@ -216,6 +221,8 @@ class GatewayDaemon:
             await asyncio.get_running_loop().run_in_executor(None, self._monitor.stop)
         if self.line_readers is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.line_readers.stop)
+        if self.document_readers is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.document_readers.stop)
         if self._verification is not None:
             stop_executor(self._verification)
         if self._translation is not None:

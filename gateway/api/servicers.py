@@ -22,10 +22,11 @@ from gateway.service import model
 from gateway.service.cancel import CancelToken
 from gateway.service.devices import DeviceRegistry
 from gateway.service.errors import ErrorKind, ServiceError
+from gateway.service.one_touch import desk_request
 from gateway.service.validation import validate_request
 from gateway.service.verification import DocumentVerifier, new_operation_id
 
-from . import convert
+from . import convert, report_convert
 from .protos import devices_pb2, devices_pb2_grpc, verification_pb2, verification_pb2_grpc
 from .status import abort, grpc_code
 
@@ -94,12 +95,16 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
         request_input = validate_request(convert.request_from_pb(request))
         remaining = context.time_remaining()
         budget = self.operation_timeout_s if remaining is None else min(remaining, self.operation_timeout_s)
+        if request_input.wait_document:
+            # one touch: wait for the document on the desk's reader, capture it under every light; the
+            # request then names the desk's chip reader (if any) and carries the page images
+            request_input = await desk_request(request_input, self.registry, started + budget, on_event)
         device = self.registry.choose_reader(request_input.reader_id) if request_input.uses_chip else None
         if request_input.use_device_mrz:
             # a line reader's swipe (fresh, or waited for until the deadline) or the reader's own scanner
             request_input = await self.registry.mrz.for_request(
                 request_input, device.id if device is not None else None, started + budget, on_event, on_queued)
-        if device is None and request_input.page_image is None:
+        if device is None and request_input.page_image is None and request_input.page is None:
             token = CancelToken()
             return self.verifier.verify(request_input, on_event, token, None, operation_id=operation_id,
                                         started_at=started)
@@ -141,6 +146,20 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
                                        "duration_ms": round((time.monotonic() - started) * 1000, 2)})
         await abort(context, error)
 
+    async def _response(self, request: verification_pb2.VerifyRequest,
+                        result: model.VerifyResult) -> verification_pb2.VerifyResponse:
+        """The response, with the check report when the request asked for one (rendered off the loop)."""
+        response = convert.result_to_pb(result)
+        if request.HasField("report"):
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    self.executor, report_convert.attach_report, response, result, request.report)
+            except Exception as exc:  # the verdict stands without its report; the warning says so
+                log.warning("check report failed", extra={"operation_id": result.operation_id,
+                                                          "error": type(exc).__name__})
+                response.warnings.append(f"the check report could not be made ({type(exc).__name__})")
+        return response
+
     # --- RPCs ---------------------------------------------------------------------------------------
 
     async def Verify(self, request: verification_pb2.VerifyRequest,
@@ -156,7 +175,7 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
 
         try:
             if not request.HasField("chip_access") and not request.use_device_mrz and not request.page_image \
-                    and not self.draining.active:
+                    and not request.wait_document and not self.draining.active:
                 # MRZ only: no device, no queue, nothing to wait for - the fast path (no extra coroutines)
                 result = self.verifier.verify(validate_request(convert.request_from_pb(request)),
                                               model.ignore_progress, CancelToken(), None,
@@ -170,7 +189,7 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
             await self._fail(context, exc, operation_id, "Verify", started)
             raise AssertionError("unreachable") from None
         _log_done("Verify", result, started)
-        return convert.result_to_pb(result)
+        return await self._response(request, result)
 
     async def VerifyStream(self, request: verification_pb2.VerifyStreamRequest,
                            context: grpc.aio.ServicerContext) -> AsyncIterator[verification_pb2.VerifyStreamResponse]:
@@ -202,7 +221,7 @@ class VerificationServicer(verification_pb2_grpc.VerificationServiceServicer):
             sequence += 1
             final = verification_pb2.VerifyStreamResponse(sequence=sequence)
             final.elapsed.FromNanoseconds(int((time.monotonic() - started) * 1e9))
-            final.result.CopyFrom(convert.result_to_pb(result))
+            final.result.CopyFrom(await self._response(request.request, result))
             _log_done("VerifyStream", result, started)
             yield final
         finally:

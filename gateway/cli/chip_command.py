@@ -71,6 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="CSCA master list (.ml), certificate or CRL file, or a folder of them (repeatable); "
                       "without it the issuer cannot be checked and the verdict is at best INCONCLUSIVE")
     read.add_argument("--json", action="store_true", help="machine-readable output")
+    from gateway.cli.report_options import add_report_arguments  # the check report (Prüfprotokoll)
+
+    add_report_arguments(read)
     read.set_defaults(handler=run_read)
 
     readers = chip_sub.add_parser("readers", help="list PC/SC readers and whether they hold a card")
@@ -134,6 +137,7 @@ def _mrz_text(args: argparse.Namespace) -> str | None:
 
 
 def _options(args: argparse.Namespace) -> Any:
+    from gateway.cli.report_options import report_request
     from gateway.nfc.reading import files_from_names
     from gateway.verdict import CHECK_NAMES
     from gateway.verify import VerifyOptions
@@ -151,8 +155,9 @@ def _options(args: argparse.Namespace) -> Any:
         raise ValueError("--wait must not be negative")
     if args.timeout <= 0:
         raise ValueError("--timeout must be positive")
+    face = bool(args.save_face or report_request(args))  # the check report's --report-images needs it too
     return VerifyOptions(checks=checks, files=tuple(files or ()), protocol=args.protocol,
-                         want_face_image=bool(args.save_face), wait_for_card_s=args.wait, deadline_s=args.timeout)
+                         want_face_image=face, wait_for_card_s=args.wait, deadline_s=args.timeout)
 
 
 # --- the read --------------------------------------------------------------------------------------
@@ -230,6 +235,9 @@ def run_read(args: argparse.Namespace) -> int:
         problem = _save_face(result, args.save_face, report)
         if problem:
             problems.append(problem)
+    from gateway.cli.report_options import write_reports
+
+    problems += filter(None, [write_reports(result, args)])  # the check report, written only when asked
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:

@@ -61,6 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tls-ca", type=Path, metavar="PEM", help="use TLS; verify the server with this CA")
     p.add_argument("--tls-cert", type=Path, metavar="PEM", help="client certificate for mutual TLS")
     p.add_argument("--tls-key", type=Path, metavar="PEM", help="client key for mutual TLS")
+    p.add_argument("--wait-document", action="store_true",
+                   help="one touch: wait for a document on the desk's document reader (--reader DESK), capture "
+                   "the page under white/IR/UV, read its MRZ and the chip with it, run every check")
+    from gateway.cli.report_options import add_report_arguments  # the check report (Prüfprotokoll)
+
+    add_report_arguments(p)
     p.set_defaults(handler=run_verify)
 
 
@@ -76,8 +82,8 @@ def _request_args(args: argparse.Namespace) -> dict[str, object]:
         raise ValueError("--doc-number, --birth and --expiry go together")
     if args.can and all(key_parts):
         raise ValueError("give --can or --doc-number/--birth/--expiry, not both")
-    if sum(map(bool, (mrz, args.device_mrz, args.page_image))) > 1:
-        raise ValueError("give one of --mrz, --device-mrz and --page-image")
+    if sum(map(bool, (mrz, args.device_mrz, args.page_image, args.wait_document))) > 1:
+        raise ValueError("give one of --mrz, --device-mrz, --page-image and --wait-document")
     if args.save_portrait and not args.page_image:
         raise ValueError("--save-portrait needs --page-image")
     request: dict[str, object] = {"mrz": mrz, "reader_id": args.reader, "return_face_image": bool(args.save_face),
@@ -93,7 +99,11 @@ def _request_args(args: argparse.Namespace) -> dict[str, object]:
             request[field] = path.read_bytes()
         except OSError as exc:
             raise ValueError(f"cannot read {path}: {exc.strerror}") from None
-    printed = bool(mrz or args.device_mrz or args.page_image)
+    printed = bool(mrz or args.device_mrz or args.page_image or args.wait_document)
+    if args.wait_document:
+        request["wait_document"] = True
+        if not (args.can or all(key_parts)):
+            return request  # the chip key is the MRZ read off the page, when the desk has a chip reader
     if args.checks:
         request["checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
     if args.today:
@@ -114,11 +124,14 @@ def _request_args(args: argparse.Namespace) -> dict[str, object]:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from gateway.cli.report_options import report_request, write_reports
     from gateway.client import GatewayClient, GatewayError, TlsOptions
+    from gateway.service import model
     from gateway.service.model import VerifyResult
 
     try:
         request = _request_args(args)
+        request.update(report_request(args))  # what the check report needs fetched (face image)
     except ValueError as exc:
         return _fail(str(exc))
     token = None
@@ -132,12 +145,12 @@ def run_verify(args: argparse.Namespace) -> int:
         with GatewayClient(args.server, token=token, tls=tls, timeout=args.timeout) as client:
             if args.wait > 0 and not client.wait_ready(args.wait):
                 return _fail(f"the daemon at {args.server} did not become ready within {args.wait:g} s")
-            if args.progress:
+            if args.progress or args.wait_document:
                 result = None
                 for item in client.verify_stream(**request):
                     if isinstance(item, VerifyResult):
                         result = item
-                    else:
+                    elif args.progress or isinstance(item, model.AwaitingDocument):
                         print(f"  … {_describe(item)}", file=sys.stderr)
                 if result is None:
                     return _fail("the daemon ended the stream without a result")
@@ -147,6 +160,9 @@ def run_verify(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot read TLS material: {exc.strerror}")
+    report_problem = write_reports(result, args)  # the check report, written only when asked
+    if report_problem:
+        return _fail(report_problem)
     if args.save_face and result.face_image is not None and result.face_image.data:
         args.save_face.write_bytes(result.face_image.data)
     if args.save_portrait and result.portrait:
@@ -168,6 +184,12 @@ def _describe(event: object) -> str:
     if isinstance(event, model.MRZReceived):
         fixed = f", {len(event.result.corrections)} character(s) corrected" if event.result.corrections else ""
         return f"MRZ read by {event.device_id}{fixed}"
+    if isinstance(event, model.AwaitingDocument):
+        return f"place the document on {event.device_id} (waiting up to {event.timeout_s:.0f} s)"
+    if isinstance(event, model.DocumentPlaced):
+        return f"document placed on {event.device_id}"
+    if isinstance(event, model.PagesCaptured):
+        return f"page captured ({', '.join(event.lights)}) in {event.seconds:.2f} s"
     if isinstance(event, model.Started):
         return f"started on {event.reader_id or '(no reader: MRZ only)'}"
     if isinstance(event, model.DocumentDetected):

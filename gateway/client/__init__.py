@@ -150,6 +150,7 @@ class GatewayClient:
         return_portrait: bool = False,
         page_image_ir: bytes | None = None,
         page_image_uv: bytes | None = None,
+        wait_document: bool = False,
     ) -> verification_pb2.VerifyRequest:
         """The request message; at most one of use_printed_mrz / access_mrz / can / document_key."""
 
@@ -160,7 +161,7 @@ class GatewayClient:
             reader_id=reader_id, mrz=text(mrz), checks=list(checks), return_face_image=return_face_image,
             reference_date=reference_date.isoformat() if reference_date else "", use_device_mrz=use_device_mrz,
             page_image=page_image or b"", return_portrait=return_portrait, page_image_ir=page_image_ir or b"",
-            page_image_uv=page_image_uv or b"")
+            page_image_uv=page_image_uv or b"", wait_document=wait_document)
         chosen = [name for name, on in (("use_printed_mrz", use_printed_mrz), ("mrz", access_mrz is not None),
                                         ("can", can is not None), ("document_key", document_key is not None)) if on]
         if len(chosen) > 1:

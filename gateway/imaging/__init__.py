@@ -1,5 +1,7 @@
 """Image handling shared by every source of pictures (chip faces, page scans): header checks that
-run before any decoder sees hostile bytes."""
+run before any decoder sees hostile bytes. The document camera's sans-IO cores live beside them
+(frame_measures, presence, best_frame, document_watch); they need OpenCV, so they are imported by
+module, not from here."""
 
 from gateway.imaging.header import (
     BMP,

@@ -52,6 +52,13 @@ from typing import Any
 from gateway.drivers.line_reader import RETAIN_S
 
 from .devices import CAPABILITIES, KINDS, DeviceConfig
+from .document_readers import (
+    DOCUMENT_READER_KEYS,
+    DocumentReaderConfig,
+    DocumentReaderConfigError,
+    is_document_driver,
+    parse_document_reader,
+)
 from .line_readers import LINE_DRIVERS, LINE_READER_KEYS, LineReaderConfig, LineReaderConfigError, parse_line_reader
 from .translation_config import (
     DESK_KEYS,
@@ -88,6 +95,7 @@ class ServeConfig:
     trust_strict: bool = False
     devices: tuple[DeviceConfig, ...] = ()
     line_readers: tuple[LineReaderConfig, ...] = ()  # [[devices]] with driver serial/hid (also in devices)
+    document_readers: tuple[DocumentReaderConfig, ...] = ()  # [[devices]] with a document-reader driver
     desks: dict[str, str] = field(default_factory=dict)  # device id -> desk
     simulate_profiles: tuple[str, ...] = ()
     simulate_kbit_s: int = 424
@@ -105,7 +113,7 @@ _SECTIONS = {
     "trust": {"path", "strict"},
     "simulate": {"profiles", "kbit_s"},
     "devices": {"id", "pcsc_reader", "kind", "display_name", "capabilities", "vendor", "model", "desk", "driver",
-                *LINE_READER_KEYS} | DEVICE_KEYS,
+                *LINE_READER_KEYS, *DOCUMENT_READER_KEYS} | DEVICE_KEYS,
     "translation": TRANSLATION_KEYS,
     "clearing_desk": DESK_KEYS,
 }
@@ -199,6 +207,7 @@ def load_config(path: Path | None) -> ServeConfig:
     seen: set[str] = set()
     parsed: list[DeviceConfig] = []
     readers: list[LineReaderConfig] = []
+    doc_readers: list[DocumentReaderConfig] = []
     for i, entry in enumerate(devices):
         entry = _keys(f"devices[{i}]", entry, _SECTIONS["devices"])
         device_id = entry.get("id")
@@ -209,7 +218,10 @@ def load_config(path: Path | None) -> ServeConfig:
         if kind not in KINDS:
             raise ConfigError(f"devices[{i}].kind must be one of {', '.join(KINDS)}")
         line_reader = entry.get("driver") in LINE_DRIVERS
-        default_caps = ["TRANSLATE_TEXT"] if kind == "TRANSLATION_DEVICE" else ["MRZ"] if line_reader else []
+        document_reader = not line_reader and entry.get("driver", "pcsc") != "pcsc" and is_document_driver(
+            entry.get("driver"))
+        default_caps = ["TRANSLATE_TEXT"] if kind == "TRANSLATION_DEVICE" else ["MRZ"] if line_reader else \
+            ["IMAGE_VISIBLE"] if document_reader else []
         caps = tuple(entry.get("capabilities", ["CHIP"] if entry.get("pcsc_reader") else default_caps))
         try:
             link = parse_device_link(f"devices[{i}]", entry)
@@ -230,19 +242,32 @@ def load_config(path: Path | None) -> ServeConfig:
                                                  vendor=entry.get("vendor", ""), model=entry.get("model", "")))
             except LineReaderConfigError as exc:
                 raise ConfigError(str(exc)) from None
+        elif document_reader:
+            if entry.get("pcsc_reader"):
+                raise ConfigError(f"devices[{i}]: pcsc_reader does not apply to document reader driver "
+                                  f"{entry['driver']!r}; configure the chip reader as a device of the same desk")
+            try:
+                doc_readers.append(parse_document_reader(f"devices[{i}]", entry, device_id=device_id))
+            except DocumentReaderConfigError as exc:
+                raise ConfigError(str(exc)) from None
         elif entry.get("driver", "pcsc") != "pcsc":
-            raise ConfigError(f"devices[{i}].driver must be pcsc, {' or '.join(LINE_DRIVERS)}")
+            from gateway.drivers.document_reader import available_drivers
+
+            known = ", ".join(["pcsc", *LINE_DRIVERS, *available_drivers()])
+            raise ConfigError(f"devices[{i}].driver must be one of {known}")
         else:
-            stray = sorted(k for k in LINE_READER_KEYS if k in entry)
+            stray = sorted(k for k in (*LINE_READER_KEYS, *DOCUMENT_READER_KEYS) if k in entry)
             if stray:
-                raise ConfigError(f"devices[{i}]: {', '.join(stray)} only apply to driver serial or hid")
+                raise ConfigError(f"devices[{i}]: {', '.join(stray)} only apply to line or document reader drivers")
         parsed.append(DeviceConfig(id=device_id, pcsc_reader=entry.get("pcsc_reader"), kind=kind,
                                    display_name=entry.get("display_name", ""), capabilities=caps,
                                    vendor=entry.get("vendor", ""), model=entry.get("model", ""),
-                                   desk=entry.get("desk", ""), driver=entry["driver"] if line_reader else "",
+                                   desk=entry.get("desk", ""),
+                                   driver=entry["driver"] if line_reader or document_reader else "",
                                    **link))
     config.devices = tuple(parsed)
     config.line_readers = tuple(readers)
+    config.document_readers = tuple(doc_readers)
     return config
 
 

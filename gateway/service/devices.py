@@ -20,7 +20,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway.drivers.byte_source import NOT_FOUND
 from gateway.drivers.line_events import (
@@ -134,6 +134,8 @@ _ABSENT_REASONS = {DETACHED, NOT_ATTACHED}
 def _driver_name(c: DeviceConfig) -> str:
     if c.driver in LINE_DRIVER_NAMES:
         return LINE_DRIVER_NAMES[c.driver]
+    if c.driver:  # a document-reader adapter (gateway.service.document_readers)
+        return c.driver
     return "pcsc" if c.pcsc_reader else ("translator" if c.address else "none")
 
 
@@ -154,6 +156,8 @@ class DeviceRegistry:
         self._order = [c.id for c in configured]  # config order: "the first line reader of the desk"
         #: Where a Verify's MRZ comes from when the caller asks for the device's (use_device_mrz).
         self.mrz = MRZSources(self, mrz_fresh_s)
+        #: The desk document readers (gateway.service.document_readers.DocumentReaderMonitor), set by the server.
+        self.documents: Any = None
         for c in configured:
             self._add(c.id, c.pcsc_reader, DeviceSnapshot(
                 id=c.id, display_name=c.display_name or c.pcsc_reader or c.id, kind=c.kind,
@@ -373,6 +377,40 @@ class DeviceRegistry:
                 return
             device.info = replace(info, health=Health(event.state, event.reason, event.message))
             self._publish("HEALTH_CHANGED", device)
+
+    def document_reader_event(self, device_id: str, what: str, value: object) -> None:
+        """A desk document reader's thread reports (on the loop): "attached" (its Capabilities),
+        "unavailable" / "detached" (a one-line reason), "placed" / "removed" (a monotonic time)."""
+        device = self._devices.get(device_id)
+        if device is None:
+            return
+        info = device.info
+        if what == "attached":
+            from .document_readers import LIGHT_CAPABILITY
+
+            lights = getattr(value, "lights", frozenset())
+            caps = tuple(LIGHT_CAPABILITY[light] for light in LIGHT_CAPABILITY if light in lights)
+            device.info = replace(info, attached=True, health=Health(), document="ABSENT",
+                                  capabilities=caps or info.capabilities,
+                                  vendor=info.vendor or getattr(value, "vendor", ""),
+                                  model=info.model or getattr(value, "model", ""))
+            if not info.attached:
+                self._publish("ATTACHED", device)
+        elif what in ("unavailable", "detached"):
+            reason = "DETACHED" if what == "detached" else "NOT_ATTACHED"
+            message = "The document reader went away." if what == "detached" else \
+                "The document reader cannot be opened."
+            device.info = replace(info, attached=False, document="UNSPECIFIED",
+                                  health=Health("UNAVAILABLE", reason, message))
+            if info.attached:
+                self._publish("DETACHED", device)
+            elif (info.health.state, info.health.reason) != ("UNAVAILABLE", reason):
+                self._publish("HEALTH_CHANGED", device)
+        elif what in ("placed", "removed"):
+            wanted = "PRESENT" if what == "placed" else "ABSENT"
+            if info.document != wanted:
+                device.info = replace(info, document=wanted)
+                self._publish("DOCUMENT_INSERTED" if what == "placed" else "DOCUMENT_REMOVED", device)
 
     def pcsc_service_state(self, up: bool, message: str = "") -> None:
         """pcscd went away or came back: every PC/SC device's health follows."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from gateway.mrz import MRZResult
 from gateway.nfc.reading.quirks import Quirk
@@ -60,6 +61,12 @@ class VerifyInput:
     use_device_mrz: bool = False  # the printed MRZ is still to come from a device (gateway.service.device_mrz)
     mrz_device_id: str = ""  # the device the printed MRZ came from
     mrz_wait_s: float = 0.0  # time spent getting it (queue for the line reader, waiting for the swipe)
+    # One touch at a desk document reader (gateway.service.one_touch): wait for a document, capture it.
+    wait_document: bool = False
+    page: Any = field(default=None, repr=False)  # gateway.verify.optical.PageCapture, once captured
+    document_reader_id: str = ""  # the document reader the page came from
+    document_wait_s: float = 0.0  # how long the call waited for the document
+    capture_s: float = 0.0  # how long the captures took
 
     @property
     def uses_chip(self) -> bool:
@@ -108,8 +115,32 @@ class MRZReceived:
         return f"MRZReceived(device_id={self.device_id!r}, format={self.result.format}, valid={self.result.valid})"
 
 
-ProgressEvent = (Queued | AwaitingMRZ | MRZReceived | Started | DocumentDetected | AccessEstablished | FileProgress
-                 | DocumentLost | CheckCompleted)
+@dataclass(frozen=True)
+class AwaitingDocument:
+    """wait_document: the call waits for a document on this desk document reader."""
+
+    device_id: str
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class DocumentPlaced:
+    """wait_document: a document lies on the reader."""
+
+    device_id: str
+
+
+@dataclass(frozen=True)
+class PagesCaptured:
+    """wait_document: the page images were captured under these lights."""
+
+    device_id: str
+    lights: tuple[str, ...]
+    seconds: float
+
+
+ProgressEvent = (Queued | AwaitingMRZ | MRZReceived | AwaitingDocument | DocumentPlaced | PagesCaptured | Started
+                 | DocumentDetected | AccessEstablished | FileProgress | DocumentLost | CheckCompleted)
 ProgressCallback = Callable[[ProgressEvent], None]
 
 
@@ -120,17 +151,20 @@ def ignore_progress(_event: ProgressEvent) -> None:
 __all__ = [
     "AccessEstablished",
     "AccessInfo",
+    "AwaitingDocument",
     "AwaitingMRZ",
     "CheckCompleted",
     "ChipAccessSpec",
     "DocumentDetected",
     "DocumentLost",
+    "DocumentPlaced",
     "FaceImage",
     "FileProgress",
     "FileRead",
     "MRZReceived",
     "OpticalMeasures",
     "PageReading",
+    "PagesCaptured",
     "ProgressCallback",
     "ProgressEvent",
     "QualityWarning",

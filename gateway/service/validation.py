@@ -45,6 +45,7 @@ class RawVerifyRequest:
     return_portrait: bool = False
     page_image_ir: bytes = b""
     page_image_uv: bytes = b""
+    wait_document: bool = False
 
 
 def _mrz_violation(text: str, name: str) -> FieldViolation | None:
@@ -81,7 +82,7 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
     if kind == "use_printed_mrz":
         if not raw.use_printed_mrz:
             violations.append(FieldViolation("chip_access.use_printed_mrz", "must be true when chosen"))
-        elif mrz is None and not raw.page_image and not raw.use_device_mrz:
+        elif mrz is None and not raw.page_image and not raw.use_device_mrz and not raw.wait_document:
             violations.append(FieldViolation("chip_access.use_printed_mrz",
                                              "needs the printed MRZ in field mrz, page_image or use_device_mrz"))
         else:
@@ -134,12 +135,16 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
     if raw.page_image and (mrz is not None or raw.use_device_mrz):
         violations.append(FieldViolation("page_image", "give the printed MRZ as text, a page image or from the "
                                                        "device, one of them"))
-    if raw.return_portrait and not raw.page_image:
+    if raw.wait_document and (mrz is not None or raw.page_image or raw.use_device_mrz):
+        violations.append(FieldViolation("wait_document", "the printed MRZ comes from the desk's page scan: "
+                                                          "not with mrz, page_image or use_device_mrz"))
+    if raw.return_portrait and not (raw.page_image or raw.wait_document):
         violations.append(FieldViolation("return_portrait", "needs a page image"))
     for name in ("page_image_ir", "page_image_uv"):
         if getattr(raw, name) and not raw.page_image:
             violations.append(FieldViolation(name, "needs the white-light page image of the same scan in page_image"))
-    if mrz is None and not raw.page_image and not raw.use_device_mrz and not kind and not violations:
+    if mrz is None and not raw.page_image and not raw.use_device_mrz and not raw.wait_document and not kind \
+            and not violations:
         violations.append(FieldViolation("mrz", "give the printed MRZ (text, page_image or use_device_mrz), "
                                                 "chip access, or both"))
     if violations:
@@ -156,6 +161,7 @@ def validate_request(raw: RawVerifyRequest) -> VerifyInput:
         page_image_ir=bytes(raw.page_image_ir) or None,
         page_image_uv=bytes(raw.page_image_uv) or None,
         use_device_mrz=raw.use_device_mrz,
+        wait_document=raw.wait_document,
     )
 
 

@@ -102,12 +102,13 @@ class DocumentVerifier:
         started_at: float | None = None,
     ) -> VerifyResult:
         started_at = time.monotonic() if started_at is None else started_at
-        queued_s = time.monotonic() - started_at - request.mrz_wait_s  # the MRZ wait has a phase of its own
+        # the MRZ wait, the document wait and the captures have phases of their own
+        queued_s = time.monotonic() - started_at - request.mrz_wait_s - request.document_wait_s - request.capture_s
         operation_id = operation_id or new_operation_id()
         if device is not None and request.chip_access is not None:
             reader_id = device.device_id
         else:  # MRZ only: the device the MRZ came from, if any
-            reader_id = request.mrz_device_id
+            reader_id = request.mrz_device_id or request.document_reader_id
         reporting = progress is not ignore_progress
         if reporting:
             progress(Started(reader_id, operation_id))
@@ -125,8 +126,9 @@ class DocumentVerifier:
         key = access_key(request.chip_access) if chip else None  # type: ignore[arg-type]
         transport = device.open_transport() if chip and device is not None else None
         try:
-            page = PageCapture(request.page_image, request.page_image_ir, request.page_image_uv) \
-                if request.page_image is not None else None
+            page = request.page  # one touch: the desk's captures
+            if page is None and request.page_image is not None:
+                page = PageCapture(request.page_image, request.page_image_ir, request.page_image_uv)
             result = read_and_verify(transport, key, self.trust, options, printed_mrz=request.mrz,
                                      page=page, on_event=progress if reporting else None)
         except OperationCancelled:
@@ -158,6 +160,9 @@ class DocumentVerifier:
             result.timings.phases["queued"] = max(0.0, queued_s)
         if request.mrz_device_id:
             result.timings.phases["device_mrz"] = request.mrz_wait_s
+        if request.document_reader_id:  # one touch: the wait for the document, then the captures
+            result.timings.phases["document_wait"] = request.document_wait_s
+            result.timings.phases["capture"] = request.capture_s
         result.timings.total_s = time.monotonic() - started_at
         return result
 

@@ -1,0 +1,118 @@
+"""`gateway-sim desk`: one simulated clearing desk — page scanner (white/IR/UV over SANE's net
+backend) and chip (vpcd) — serving one document or a forgery of it, placed and removed together.
+
+    gateway-sim desk --profile forgery-ir-invisible-mrz --write-config /tmp/desk.toml
+    gateway serve --config /tmp/desk.toml &
+    gateway verify --reader desk1 --wait-document     # then type `place` here
+
+Commands on stdin: `place [PROFILE]`, `remove`, `quit`; SIGUSR1 toggles place/remove.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+COMMANDS = "place [PROFILE], remove, quit"
+
+
+def _profiles_help() -> str:
+    try:
+        from simulators.documents.desk_profiles import DESK_PROFILES
+    except ImportError:  # pragma: no cover - the table ships with the renderer
+        return ""
+    rows = [f"  {name:<28} {p.description}" for name, p in DESK_PROFILES.items()]
+    return "desk profiles (any chip simulator profile works too, with a genuine page):\n" + "\n".join(rows)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from simulators.chip.vpcd import DEFAULT_PORT
+
+    p = sub.add_parser(
+        "desk", help="one simulated desk: page scanner (white/IR/UV via SANE) and chip, one document",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Start the scanner and the chip of one simulated desk document reader with matching "
+        "data (or a forgery), and print (or write) the daemon config that uses them.",
+        epilog=_profiles_help() + f"\n\nstdin commands: {COMMANDS}")
+    p.add_argument("--profile", default="genuine-td3", metavar="NAME", help="desk or chip profile")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"vpcd port (default {DEFAULT_PORT})")
+    p.add_argument("--kbit-s", type=float, default=424.0, help="contactless link speed (default 424; 0: no delay)")
+    p.add_argument("--dpi", type=int, default=300, help="scan resolution the daemon asks for (default 300)")
+    p.add_argument("--write-config", type=Path, metavar="PATH", help="write the daemon's [[devices]] config here")
+    p.add_argument("--empty", action="store_true", help="start with no document placed")
+    p.add_argument("--no-pcscd", action="store_true", help="do not start pcscd (connect to vpcd only)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .desk import SimulatedDesk
+
+    handle = None
+    if not args.no_pcscd:
+        from simulators.pcscd import PcscdError, ensure_pcscd
+
+        try:
+            handle = ensure_pcscd()
+        except PcscdError as exc:
+            print(f"gateway-sim: {exc}", file=sys.stderr)
+            return 2
+    try:
+        desk = SimulatedDesk(args.profile, args.port, kbit_s=args.kbit_s or None, dpi=args.dpi)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"gateway-sim: cannot start the desk: {exc}", file=sys.stderr)
+        if handle is not None:
+            handle.stop()
+        return 2
+    config = desk.daemon_config()
+    if args.write_config:
+        args.write_config.write_text(config)
+    if not args.empty:
+        desk.place()
+    stop = threading.Event()
+
+    def toggle(*_: object) -> None:
+        (desk.remove if desk.placed else desk.place)()
+
+    signal.signal(signal.SIGUSR1, toggle)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"chip reader: {desk.chip_reader}", flush=True)
+    print(f"scanner: {desk.scanner_device} (SANE_CONFIG_DIR={desk.sane_config_dir})", flush=True)
+    print(f"config: {args.write_config}" if args.write_config else config, flush=True)
+    print(f"desk: profile {args.profile}{' (no document)' if args.empty else ''}; type {COMMANDS}", flush=True)
+
+    def read_commands() -> None:
+        for line in sys.stdin:
+            word, _, rest = line.strip().partition(" ")
+            word = word.lower()
+            try:
+                if word == "place":
+                    desk.place(rest.strip() or None)
+                    print("document placed", flush=True)
+                elif word == "remove":
+                    desk.remove()
+                    print("document removed", flush=True)
+                elif word in ("quit", "exit", "stop"):
+                    break
+                elif word:
+                    print(f"commands: {COMMANDS}", flush=True)
+            except (KeyError, ValueError) as exc:
+                print(f"cannot: {exc}", flush=True)
+        else:
+            return
+        stop.set()
+
+    if sys.stdin is not None and not sys.stdin.closed:
+        threading.Thread(target=read_commands, name="sim-stdin", daemon=True).start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        desk.close()
+        if handle is not None:
+            handle.stop()
+    return 0

@@ -1,0 +1,1 @@
+"""A simulated desk document scanner reachable through SANE's network backend (saned protocol)."""

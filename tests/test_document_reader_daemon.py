@@ -1,0 +1,119 @@
+"""Desk document readers in the daemon, over the real stack: the simulated saned on a real TCP
+port, libsane's `net` backend through `scanimage`, the SANE adapter in the daemon's reader thread,
+and WatchDevices over real gRPC. No chip here (see test_desk_one_touch_pcsc.py for the whole desk)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+
+import pytest
+
+from gateway.client import GatewayClient
+from gateway.service.config import load_config
+from simulators.documents.profiles import spec_from_profile
+from simulators.scanner.sane_config import write_sane_config
+from simulators.scanner.server import SimulatedScanner
+from tests.api_support import DaemonThread
+from tests.line_reader_daemon_support import in_background, wait_until
+
+pytestmark = pytest.mark.skipif(shutil.which("scanimage") is None, reason="sane-utils not installed")
+
+
+@pytest.fixture
+def scanner():
+    sim = SimulatedScanner()  # its own loopback address, port 6566
+    yield sim
+    sim.close()
+
+
+def _daemon(tmp_path, sim) -> DaemonThread:
+    sane = tmp_path / "sane"
+    write_sane_config(sane, [sim.host], connect_timeout=2)
+    path = tmp_path / "gateway.toml"
+    path.write_text(textwrap.dedent(f"""
+        [server]
+        listen = ["127.0.0.1:0"]
+        [[devices]]
+        id = "desk1-scanner"
+        desk = "desk1"
+        driver = "sane"
+        lights = ["white", "ir", "uv"]
+        [devices.settings]
+        device = "{sim.device}"
+        dpi = 150
+        sane_config_dir = "{sane}"
+        presence_option = "page-loaded"
+        poll_s = 0.1
+        """))
+    return DaemonThread(load_config(path))
+
+
+def test_placing_and_removing_a_document_is_seen_by_watchers(tmp_path, scanner) -> None:
+    with _daemon(tmp_path, scanner) as daemon, GatewayClient(daemon.address) as client:
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner attached", 15)
+        device = client.describe_device("desk1-scanner")
+        assert device.driver == "sane" and device.desk == "desk1"
+        assert set(device.capabilities) == {"IMAGE_VISIBLE", "IMAGE_INFRARED", "IMAGE_ULTRAVIOLET"}
+        assert device.document == "ABSENT"
+        watch = client.watch_devices(["desk1-scanner"], send_initial_state=False)
+        events = in_background(lambda: iter(watch))
+        try:
+            scanner.place(spec_from_profile("td3-bac"))
+            assert events.next("DeviceEvent", 15).kind == "DOCUMENT_INSERTED"
+            assert client.describe_device("desk1-scanner").document == "PRESENT"
+            scanner.remove()
+            assert events.next("DeviceEvent", 15).kind == "DOCUMENT_REMOVED"
+        finally:
+            watch.cancel()
+
+
+def test_a_scanner_that_goes_away_is_unavailable_then_back_without_a_restart(tmp_path, scanner) -> None:
+    with _daemon(tmp_path, scanner) as daemon, GatewayClient(daemon.address) as client:
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner attached", 15)
+        scanner.vanish()
+        gone = wait_until(lambda: (d := client.describe_device("desk1-scanner")) and not d.attached and d,
+                          "the scanner reported gone", 20)
+        assert gone.health.state == "UNAVAILABLE" and gone.health.reason == "DETACHED"
+        scanner.restore()
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner back", 20)
+        assert client.describe_device("desk1-scanner").health.state == "OK"
+
+
+def test_one_touch_without_a_document_reader_says_so() -> None:
+    from gateway.client import GatewayError
+
+    with DaemonThread() as daemon, GatewayClient(daemon.address) as client:
+        with pytest.raises(GatewayError) as err:
+            client.verify(wait_document=True, timeout=5)
+        assert err.value.reason == "DEVICE_UNSUPPORTED" and "no desk document reader" in str(err.value)
+        with pytest.raises(GatewayError) as err:
+            client.verify(wait_document=True, mrz="P<UTO", timeout=5)
+        assert err.value.reason == "INVALID_ARGUMENT" or err.value.code.name == "INVALID_ARGUMENT"
+
+
+def test_one_touch_times_out_when_nothing_is_placed(tmp_path, scanner) -> None:
+    from gateway.client import GatewayError
+
+    with _daemon(tmp_path, scanner) as daemon, GatewayClient(daemon.address) as client:
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner attached", 15)
+        events = []
+        with pytest.raises(GatewayError) as err:
+            for item in client.verify_stream(wait_document=True, reader_id="desk1", timeout=1.0):
+                events.append(type(item).__name__)
+        assert events == ["AwaitingDocument"]
+        assert err.value.code.name == "DEADLINE_EXCEEDED"
+
+
+def test_one_touch_without_a_chip_reader_checks_the_page_only(tmp_path, scanner) -> None:
+    """A desk with a scanner but no chip reader: the MRZ and the optical checks, never GENUINE."""
+    with _daemon(tmp_path, scanner) as daemon, GatewayClient(daemon.address, timeout=60) as client:
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner attached", 15)
+        scanner.place(spec_from_profile("td3-bac"))
+        result = client.verify(wait_document=True, reader_id="desk1")
+        checks = {c.name: c for c in result.verdict.checks}
+        assert result.verdict.status.value == "INCONCLUSIVE"
+        assert checks["mrz_check_digits"].status.value == "PASSED"
+        assert checks["mrz_ir_visible"].status.value == "PASSED" and checks["uv_dull_paper"].status.value == "PASSED"
+        assert checks["chip_access"].reason == "CHIP_NOT_READ"
+        assert result.reader_id == "desk1-scanner" and result.timings.phases["capture"] > 0
