@@ -86,6 +86,7 @@ CHECK_GROUPS: dict[str, CheckInfo] = {
     "mrz_check_digits": CheckInfo("optical", "mrz", "Prüfziffern der MRZ", "MRZ check digits"),
     "mrz_ir_visible": CheckInfo("optical", "ir", "MRZ im Infrarotlicht sichtbar", "MRZ visible under IR"),
     "uv_dull_paper": CheckInfo("optical", "uv", "Papier im UV-Licht matt", "Paper dull under UV"),
+    "uv_feature_present": CheckInfo("optical", "uv", "UV-Merkmale sichtbar", "UV features visible"),
     "image_quality": CheckInfo("optical", "image", "Bildqualität", "Image quality"),
     "portrait_present": CheckInfo("optical", "image", "Lichtbild vorhanden", "Portrait present"),
     "chip_access": CheckInfo("electronic", "access_control", "Chipzugriff (BAC/PACE)", "Chip access (BAC/PACE)"),
