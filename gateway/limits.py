@@ -117,3 +117,7 @@ MAX_FIELD_VIOLATIONS = 10
 def max_file_bytes(name: str) -> int:
     """The header-announced size a file may have (see MAX_FILE_BYTES)."""
     return MAX_FILE_BYTES.get(name, MAX_OTHER_FILE_BYTES)
+
+#: One touch: how long the pipeline waits, after the chip, for IR/UV scans still in progress
+#: (gateway.verify.pipeline; a desk reader scans them while the chip is read).
+LATER_LIGHT_WAIT_S = 30.0

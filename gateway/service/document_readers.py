@@ -295,14 +295,47 @@ class DocumentReaderMonitor:
         self._used[device_id] = placed_at
         return placed_at
 
-    async def capture(self, device_id: str, lights: Sequence[Light], deadline: float) -> list[Capture]:
+    async def capture(self, device_id: str, lights: Sequence[Light], deadline: float,
+                      *, then: Sequence[Light] = ()) -> tuple[list[Capture], dict[Light, Future[Any]]]:
+        """The captures of `lights`, and futures of the `then` lights' pictures, queued right after
+        them on the reader's thread (they are scanned while the call goes on)."""
         fut = self._threads[device_id].capture(lights)
+        later = {light: self.capture_later(device_id, light) for light in then}
+        try:
+            return await self._await(fut, deadline), later
+        except BaseException:
+            for f in later.values():
+                f.cancel()
+            raise
+
+    async def _await(self, fut: Future[list[Capture]], deadline: float) -> list[Capture]:
         try:
             return await asyncio.wait_for(asyncio.wrap_future(fut), max(0.0, deadline - time.monotonic()))
         except TimeoutError:
             fut.cancel()
             raise ServiceError(ErrorKind.DEADLINE_EXCEEDED, "CAPTURE_TIMEOUT",
                                "the document reader did not deliver the images in time") from None
+
+    def capture_later(self, device_id: str, light: Light) -> Future[Any]:
+        """One light's picture, scanned by the reader's thread after the jobs before it, while the call
+        goes on (the pipeline waits for it before the optical checks)."""
+        combined = self._threads[device_id].capture([light])
+        picture: Future[Any] = Future()
+
+        def done(f: Future[list[Capture]]) -> None:
+            if picture.done():  # the call gave up on it
+                return
+            if f.cancelled():
+                picture.set_exception(ServiceError(ErrorKind.UNAVAILABLE, "CAPTURE_CANCELLED",
+                                                   "the capture was cancelled"))
+            elif f.exception() is not None:
+                picture.set_exception(f.exception())  # type: ignore[arg-type]
+            else:
+                picture.set_result(f.result()[0].image)
+
+        combined.add_done_callback(done)
+        picture.add_done_callback(lambda p: combined.cancel() if p.cancelled() else None)
+        return picture
 
     def capabilities_of(self, caps: Capabilities) -> tuple[str, ...]:
         out = [LIGHT_CAPABILITY[light] for light in Light if light in caps.lights]

@@ -93,16 +93,17 @@ async def desk_request(request: VerifyInput, registry: Any, deadline: float,
         raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DEVICE_UNSUPPORTED",
                            f"document reader {reader!r} cannot capture a white-light image")
     t1 = time.monotonic()
-    captures = await monitor.capture(reader, lights, deadline)
-    by_light = {c.light: c for c in captures}
-    if Light.WHITE not in by_light:
+    # The white image first: the MRZ (and so the chip's key) comes from it. IR and UV are scanned by
+    # the reader's thread while the chip is read; the pipeline waits for them before the optical checks.
+    captures, later = await monitor.capture(reader, [Light.WHITE], deadline,
+                                            then=[light for light in lights if light is not Light.WHITE])
+    white = next((c for c in captures if c.light is Light.WHITE), None)
+    if white is None:
         raise ServiceError(ErrorKind.FAILED_PRECONDITION, "CAPTURE_FAILED",
                            "the document reader gave no white-light image")
     captured = time.monotonic() - t1
-    on_event(PagesCaptured(reader, tuple(str(c.light) for c in captures), captured))
-    white = by_light[Light.WHITE]
-    page = PageCapture(white=white.image, ir=by_light[Light.IR].image if Light.IR in by_light else None,
-                       uv=by_light[Light.UV].image if Light.UV in by_light else None, dpi=white.dpi)
+    on_event(PagesCaptured(reader, ("white",), captured))
+    page = PageCapture(white=white.image, ir=later.get(Light.IR), uv=later.get(Light.UV), dpi=white.dpi)
     chip = _chip_reader(registry, reader)
     if chip is not None and not await _card_present(registry, chip, min(deadline, time.monotonic() + CHIP_WAIT_S)):
         chip = None  # no card in the desk's chip reader: the page alone (at best INCONCLUSIVE)

@@ -36,9 +36,11 @@ The transport may be a local PC/SC reader or a handheld relaying APDUs over a sl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,6 +195,7 @@ def read_and_verify(
             raise AccessDeniedError(f"{exc}; the key came from the printed MRZ on the page, {why}") from None
     optical = None
     if scan is not None:
+        scan = _resolve_later(scan, result)
         t0 = time.monotonic()
         optical, result.optical = _optical(scan, evidence)
         result.timings.phases["optical"] = time.monotonic() - t0
@@ -243,8 +246,8 @@ def _read_page(page: PageCapture, today: dt.date, options: VerifyOptions, result
 
     t0 = time.perf_counter()
     white = _decode_light(page.white, "white")
-    ir = _decode_light(page.ir, "IR") if page.ir is not None else None
-    uv = _decode_light(page.uv, "UV") if page.uv is not None else None
+    ir = _decode_light(page.ir, "IR") if page.ir is not None and not _later(page.ir) else page.ir
+    uv = _decode_light(page.uv, "UV") if page.uv is not None and not _later(page.uv) else page.uv
     decoded_s = time.perf_counter() - t0
     read = read_mrz_image(white, today=today, portrait=True)
     read.timings["decode"] = read.timings.get("decode", 0.0) + decoded_s
@@ -264,6 +267,23 @@ def _read_page(page: PageCapture, today: dt.date, options: VerifyOptions, result
     if options.want_portrait and portrait is not None:
         result.portrait = read.portrait.encode(".jpg")
     return _Scan(read.mrz, white, ir, uv, read.mrz_quad, portrait, list(read.warnings))
+
+
+def _later(image: Any) -> bool:
+    """A light still being scanned: a `concurrent.futures.Future` of its picture. A desk reader scans
+    IR and UV while the chip is read (the MRZ, and so the chip's key, comes from the white image)."""
+    return isinstance(image, Future)
+
+
+def _resolve_later(scan: _Scan, result: VerifyResult) -> _Scan:
+    """Wait for the lights still being scanned (bounded) and decode them."""
+    if not (_later(scan.ir) or _later(scan.uv)):
+        return scan
+    t0 = time.monotonic()
+    ir, uv = (_decode_light(v.result(timeout=limits.LATER_LIGHT_WAIT_S), name) if _later(v) else v
+              for v, name in ((scan.ir, "IR"), (scan.uv, "UV")))
+    result.timings.phases["capture_wait"] = time.monotonic() - t0
+    return dataclasses.replace(scan, ir=ir, uv=uv)
 
 
 def _optical(scan: _Scan, evidence: ChipEvidence | None) -> tuple[list[Any], OpticalMeasures]:
