@@ -36,6 +36,9 @@ bench: setup
 	nice -n 15 $(BIN)/python benchmarks/ocr_bench.py --peer-every 10
 	$(BIN)/python benchmarks/speech_bench.py
 	$(BIN)/python benchmarks/line_reader_bench.py
+	$(BIN)/python benchmarks/desk_bench.py
+	$(BIN)/python benchmarks/camera_bench.py
+	$(BIN)/python benchmarks/optical_margins.py
 
 proto: setup
 	$(BIN)/python -m gateway.api.codegen
