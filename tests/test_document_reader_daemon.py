@@ -117,3 +117,53 @@ def test_one_touch_without_a_chip_reader_checks_the_page_only(tmp_path, scanner)
         assert checks["mrz_ir_visible"].status.value == "PASSED" and checks["uv_dull_paper"].status.value == "PASSED"
         assert checks["chip_access"].reason == "CHIP_NOT_READ"
         assert result.reader_id == "desk1-scanner" and result.timings.phases["capture"] > 0
+
+
+def test_a_scanner_gone_mid_scan_fails_the_call_clearly_and_the_next_one_works(tmp_path, scanner) -> None:
+    from gateway.client import GatewayError
+
+    with _daemon(tmp_path, scanner) as daemon, GatewayClient(daemon.address, timeout=60) as client:
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner attached", 15)
+        scanner.vanish(mid_scan=True)
+        scanner.place(spec_from_profile("td3-bac"))
+        with pytest.raises(GatewayError) as err:
+            client.verify(wait_document=True, reader_id="desk1", timeout=30)
+        assert err.value.reason == "DEVICE_DETACHED", err.value
+        scanner.restore()
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner back", 20)
+        scanner.remove()
+        wait_until(lambda: client.describe_device("desk1-scanner").document == "ABSENT", "no document", 10)
+        scanner.place(spec_from_profile("td3-bac"))
+        result = client.verify(wait_document=True, reader_id="desk1", timeout=30)
+        assert {c.name: c for c in result.verdict.checks}["mrz_check_digits"].status.value == "PASSED"
+
+
+def test_a_camera_desk_reader_in_the_daemon(tmp_path) -> None:
+    """driver = "camera": OpenCV on the MJPEG simulator's stream, presence from the frames, one touch
+    with the white image only (the IR/UV checks say there was no such image)."""
+    from simulators.camera import CameraServer
+
+    with CameraServer(fps=10) as cam:
+        path = tmp_path / "gateway.toml"
+        path.write_text(textwrap.dedent(f"""
+            [server]
+            listen = ["127.0.0.1:0"]
+            [[devices]]
+            id = "desk3-camera"
+            desk = "desk3"
+            driver = "camera"
+            [devices.settings]
+            url = "{cam.url}"
+            """))
+        with DaemonThread(load_config(path)) as daemon, GatewayClient(daemon.address, timeout=60) as client:
+            wait_until(lambda: client.describe_device("desk3-camera").attached, "the camera attached", 15)
+            assert client.describe_device("desk3-camera").capabilities == ("IMAGE_VISIBLE",)
+            bg = in_background(lambda: client.verify_stream(wait_document=True, reader_id="desk3"))
+            assert bg.next("AwaitingDocument", 10).device_id == "desk3-camera"
+            cam.place(spec_from_profile("td3-bac"))
+            result = bg.next("VerifyResult", 30)
+            checks = {c.name: c for c in result.verdict.checks}
+            assert checks["mrz_check_digits"].status.value == "PASSED"
+            assert checks["mrz_ir_visible"].reason == "NO_IR_IMAGE"
+            assert result.verdict.status.value == "INCONCLUSIVE"
+            assert client.describe_device("desk3-camera").document == "PRESENT"
