@@ -144,10 +144,10 @@ def _trim(cols: np.ndarray, x0: int, x1: int, pitch: float) -> tuple[int, int]:
     starts = np.concatenate([[0], breaks + 1])
     ends = np.concatenate([breaks, [idx.size - 1]])
     islands = [(int(idx[s]), int(idx[e]) + 1) for s, e in zip(starts, ends, strict=True)]
-    while len(islands) > 2 and islands[0][1] - islands[0][0] < 1.5 * pitch \
+    while len(islands) >= 2 and islands[0][1] - islands[0][0] < 1.5 * pitch \
             and islands[1][0] - islands[0][1] > 1.25 * pitch:
         islands.pop(0)
-    while len(islands) > 2 and islands[-1][1] - islands[-1][0] < 1.5 * pitch \
+    while len(islands) >= 2 and islands[-1][1] - islands[-1][0] < 1.5 * pitch \
             and islands[-1][0] - islands[-2][1] > 1.25 * pitch:
         islands.pop()
     return islands[0][0], islands[-1][1]

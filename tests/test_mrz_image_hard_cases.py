@@ -1,0 +1,94 @@
+"""The pictures the image reader used to miss, and the guards that keep its second hypotheses from
+ever turning a miss into a wrong valid MRZ.
+
+The seeded cases are `simulators.documents.random_case` pictures from `benchmarks/ocr_bench.py`'s
+rendered set that an earlier reader got wrong: small cards (TD1, TD2, MRV-B) on an A4 scanner bed
+at 200-300 dpi, whose guilloche ran into the MRZ (band not found, or a 36-character line cut as
+44), and phone photos where the card's edge beside the MRZ was taken for a character."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from gateway.mrz.image import read_mrz_image
+from gateway.mrz.image.decode import decode
+from gateway.mrz.image.lines import _trim, segment
+from gateway.mrz.image.locate import find_bands
+from simulators.documents import Degradation, random_case, render
+
+TODAY = dt.date(2026, 1, 15)
+
+
+def _case(seed: int):
+    spec, d = random_case(seed)
+    return render(spec, seed=seed, degradation=d)
+
+
+# seed: what went wrong before
+SCANNER_BED = {
+    5: "TD2 at 300 dpi, guilloche beside the lines: cut as 44 characters",
+    20: "TD2 at 200 dpi: cut as 44 characters",
+    58: "TD1 at 200 dpi: guilloche joined the lines into one ragged blob, MRZ not found",
+    78: "TD1 at 200 dpi: misplaced cells",
+    89: "TD1 turned 270 degrees: two of its lines taken for a 36-character MRZ",
+    118: "TD1 skewed 8 degrees",
+}
+PHONE = {
+    6: "MRV-B: the card's edge beside line 2 counted as the first character",
+    47: "MRV-A: line 1 shifted by one cell",
+    109: "MRV-B at the card's edge, perspective: a thin run of other print taken for a third line",
+    108: "TD1 with strong lighting gradient: not found",
+}
+
+
+@pytest.mark.parametrize("seed", sorted(SCANNER_BED) + sorted(PHONE))
+def test_former_misses_read_back_exactly(seed: int) -> None:
+    doc = _case(seed)
+    r = read_mrz_image(doc.encoded, today=TODAY)
+    assert r.status == "read", (SCANNER_BED | PHONE)[seed]
+    assert list(r.mrz.lines) == doc.truth.mrz_lines, (SCANNER_BED | PHONE)[seed]
+    assert r.valid
+    assert r.effective_dpi == pytest.approx(doc.truth.dpi, rel=0.05)
+
+
+def _first_band(doc):
+    gray = decode(doc.encoded)
+    band = find_bands(gray)[0]
+    seg = segment(gray, band)
+    assert seg is not None
+    flip = seg.orientation_votes < 0
+    return gray, band, flip
+
+
+@pytest.mark.parametrize("fmt,length,other", [("MRV-A", 44, 36), ("TD3", 44, 36), ("TD2", 36, 44), ("MRV-B", 36, 44)])
+def test_the_other_line_length_is_refused_when_the_ink_says_no(fmt: str, length: int, other: int) -> None:
+    """An MRV-A cut to 36 characters is a valid MRV-B (all its check digits lie in the first 28
+    characters of line 2): the forced hypothesis must be refused by the geometry, not the reading."""
+    doc = render(seed=31, fmt=fmt, degradation=Degradation(scene="scanner", dpi=200, skew=1.5))
+    gray, band, flip = _first_band(doc)
+    right = segment(gray, band, flip=flip, length=length)
+    assert right is not None and right.length == length
+    assert segment(gray, band, flip=flip, length=other) is None
+
+
+def test_a_truncated_mrv_a_is_never_reported_valid() -> None:
+    doc = render(seed=31, fmt="MRV-A", degradation=Degradation(scene="scanner", dpi=200, skew=1.5))
+    r = read_mrz_image(doc.encoded, today=TODAY)
+    assert list(r.mrz.lines) == doc.truth.mrz_lines
+    assert r.mrz.format == "MRVA"
+
+
+def test_trim_drops_a_lone_mark_but_keeps_a_narrow_glyph() -> None:
+    pitch = 20.0
+    cols = np.zeros(600, bool)
+    for k in range(20):  # a row of glyphs, 13 px wide at a 20 px pitch, from x = 100
+        cols[100 + 20 * k + 3: 100 + 20 * k + 16] = True
+    cols[60:66] = True    # a card edge 1.7 pitches before the first glyph
+    cols[535:540] = True  # a speck 1.9 pitches after the last
+    assert _trim(cols, 60, 540, pitch) == (103, 496)
+    cols[60:66] = False
+    cols[88:91] = True    # an "I" 0.6 pitches before: part of the line
+    assert _trim(cols, 88, 496, pitch) == (88, 496)
