@@ -98,8 +98,8 @@ def _blobs(gray: np.ndarray) -> list[_Blob]:
     # page-wide percentile is low, and the card's fine background print (guilloche), much fainter
     # than the MRZ's black OCR-B but above that global threshold, would join the lines into one
     # ragged blob.
-    local = cv2.dilate(bh, _LOCAL)
-    ink[bh < 0.4 * local] = 0
+    near = cv2.convertScaleAbs(cv2.dilate(bh, _LOCAL), alpha=0.4)  # cv2, not numpy: 2 ms, not 17
+    ink = cv2.bitwise_and(ink, cv2.compare(bh, near, cv2.CMP_GE))
     short = min(gray.shape)
     opened = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     out = []
