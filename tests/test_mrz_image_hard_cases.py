@@ -92,3 +92,24 @@ def test_trim_drops_a_lone_mark_but_keeps_a_narrow_glyph() -> None:
     cols[60:66] = False
     cols[88:91] = True    # an "I" 0.6 pitches before: part of the line
     assert _trim(cols, 88, 496, pitch) == (88, 496)
+
+
+def test_a_coin_toss_in_a_name_is_not_valid() -> None:
+    """A hard phone photo read TSVETELINA as TSVETELZNA with Z 0.505 against I 0.49: no check digit
+    covers a name, so a reading the OCR does not clearly favour must not pass as valid."""
+    from gateway.mrz import check_readings
+    from gateway.mrz.ocr import CharReading, LineReading
+
+    lines = ["IDBGR5197455444<<<<<<<<<<<<<<<", "0109202F2910080BGR<<<<<<<<<<<0", "KHRISTOVA<<TSVETELINA<<<<<<<<<"]
+    pos = lines[2].index("INA")
+
+    def reading(text: str, doubt: dict[int, tuple[tuple[str, float], ...]]) -> LineReading:
+        return LineReading(tuple(CharReading(doubt.get(i, ((c, 0.99),))) for i, c in enumerate(text)), "test")
+
+    plain = [reading(ln, {}) for ln in lines]
+    assert check_readings(plain, today=TODAY).valid
+    toss = [*plain[:2], reading(lines[2], {pos: (("Z", 0.505), ("I", 0.49))})]
+    r = check_readings(toss, today=TODAY)
+    assert not r.valid and [(e.code, e.field) for e in r.errors] == [("uncertain_reading", "name")]
+    clear = [*plain[:2], reading(lines[2], {pos: (("I", 0.7), ("Z", 0.3))})]
+    assert check_readings(clear, today=TODAY).valid
