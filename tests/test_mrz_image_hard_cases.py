@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import cv2
 import numpy as np
 import pytest
 
@@ -113,3 +114,25 @@ def test_a_coin_toss_in_a_name_is_not_valid() -> None:
     assert not r.valid and [(e.code, e.field) for e in r.errors] == [("uncertain_reading", "name")]
     clear = [*plain[:2], reading(lines[2], {pos: (("I", 0.7), ("Z", 0.3))})]
     assert check_readings(clear, today=TODAY).valid
+
+
+@pytest.mark.parametrize("lean", [-0.2, -0.1, 0.0, 0.12, 0.25])
+def test_slant_of_leaning_glyphs_is_measured(lean: float) -> None:
+    """A phone photo at an angle shears the MRZ: the glyphs lean. The band is deslanted by the
+    shear that makes its column profiles sharpest; measured here on drawn upright strokes, sheared."""
+    from gateway.mrz.image.lines import LINE_HEIGHT_PX, _slant
+
+    h, w = 5 * LINE_HEIGHT_PX, 900
+    band = np.full((h, w), 235, np.uint8)
+    centres = [1.6 * LINE_HEIGHT_PX, 3.3 * LINE_HEIGHT_PX]
+    for cy in centres:
+        x = 30
+        for text in ("HILT1NHE", "MN1IHLEF", "HTIN1LME"):
+            cv2.putText(band, text, (x, round(cy + LINE_HEIGHT_PX / 2)), cv2.FONT_HERSHEY_PLAIN, 2.4, 20, 3)
+            x += 280
+    mid = h / 2
+    # x' = x + lean * (y - mid): the tops (small y) move left for a positive lean
+    sheared = cv2.warpAffine(band, np.float32([[1, lean, -lean * mid], [0, 1, 0]]), (w, h),
+                             borderMode=cv2.BORDER_REPLICATE)
+    got = _slant(sheared, centres)
+    assert got == pytest.approx(lean, abs=0.03) if abs(lean) >= 0.05 else got == 0.0
