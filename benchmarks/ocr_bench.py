@@ -4,6 +4,7 @@ on the same rendered pictures in the same run.
     nice -n 15 .venv/bin/python benchmarks/ocr_bench.py              # 320 mixed pictures + specimens
     nice -n 15 .venv/bin/python benchmarks/ocr_bench.py --n 40 --peer-every 4
     nice -n 15 .venv/bin/python benchmarks/ocr_bench.py --calibrate  # quality thresholds vs. reading
+    nice -n 15 .venv/bin/python benchmarks/ocr_bench.py --peer-every 0 --misses  # ours only, each miss
 
 Pictures come from `simulators.documents` (seeded, generated in memory, never committed): desk scans
 on an A4 bed, rotated and skewed scans, degraded pictures (blur, motion, noise, JPEG, low DPI,
@@ -125,6 +126,9 @@ def run(args: argparse.Namespace) -> None:
                 photos["passporteye"].add(pex, pva, ps, label)
         if args.verbose:
             print(f"{label:<32} ours exact={ex} valid={va} {s:.3f}s", flush=True)
+        if args.misses and not ex:
+            print(f"miss {label}: dpi {doc.truth.dpi:.0f}, {doc.truth.degradations}, valid={va}, rescan={rej}",
+                  flush=True)
     print(f"MRZ from images, {totals['ours'].n} rendered pictures (mixed formats and degradations), "
           f"PassportEye on {totals['passporteye'].n} of them")
     print("all pictures:")
@@ -185,6 +189,8 @@ def main() -> None:
     ap.add_argument("--peer-every", type=int, default=1, help="run PassportEye on every k-th picture (0: never)")
     ap.add_argument("--calibrate", action="store_true", help="sweep degradations for the quality thresholds")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--misses", action="store_true", help="print each picture ours did not read exactly, with "
+                    "its degradations (--peer-every 0 runs ours only)")
     args = ap.parse_args()
     if args.calibrate:
         args.n = min(args.n, 12)

@@ -106,7 +106,7 @@ def _check(lines: list[str], alternatives: list[list[Sequence[tuple[str, float]]
 
 def _doubts(result: MRZResult, lines: list[str], alternatives: list[list[Sequence[tuple[str, float]]]] | None,
             layout: Layout) -> MRZResult:
-    """OCR input only: a character no check digit covers, read with more doubt than belief, makes
+    """OCR input only: a character no check digit covers, read with doubt (see `UNCERTAIN_BELOW`), makes
     the result invalid (`uncertain_reading`) instead of passing a possibly wrong name as valid."""
     if alternatives is None:
         return result

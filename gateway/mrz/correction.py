@@ -506,7 +506,7 @@ def correct_readings(lines: Sequence[str], alternatives: Sequence[Sequence[Alter
     return Outcome(reading, corrections, False, 1, cost, margin)
 
 
-UNCERTAIN_BELOW = 0.5  # an unchecked character the OCR thinks more likely wrong than right
+UNCERTAIN_BELOW = 0.65  # an unchecked character the OCR does not favour at least about 2:1
 
 
 def uncertain_fields(lines: Sequence[str], alternatives: Sequence[Sequence[Alternatives]],

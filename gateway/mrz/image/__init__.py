@@ -154,19 +154,31 @@ def _read_segmentation(seg: Segmentation, recogniser: Any, today: dt.date | None
 def _read_band(gray: np.ndarray, band: Band, recogniser: Any, today: dt.date | None,
                timings: dict[str, float]) -> _Attempt | None:
     t = time.perf_counter()
-    seg = segment(gray, band)
+    seg, flip = segment(gray, band), False
     flipped = None
     if seg is not None and seg.orientation_votes < 0:
         flipped = segment(gray, band, flip=True)
         if flipped is not None:
-            seg, flipped = flipped, seg
+            seg, flipped, flip = flipped, seg, True
     timings["segment"] = timings.get("segment", 0.0) + time.perf_counter() - t
     if seg is None:
         return None
-    best = _read_segmentation(seg, recogniser, today, timings)
+    best, best_flip = _read_segmentation(seg, recogniser, today, timings), flip
     if best.score[0] < 1.0 and abs(seg.orientation_votes) < 3:
         t = time.perf_counter()
-        other = flipped or segment(gray, band, flip=seg.orientation_votes >= 0)
+        other = flipped or segment(gray, band, flip=not flip)
+        timings["segment"] += time.perf_counter() - t
+        if other is not None:
+            alt = _read_segmentation(other, recogniser, today, timings)
+            if alt.score > best.score:
+                best, best_flip = alt, not flip
+    if best.score[0] < 1.0 and len(best.seg.lines) == 2:
+        # Two lines hold 36 or 44 characters; when a line's ends are unclear (background print
+        # running into the MRZ, a card on a large scanner bed) the count can come out wrong, and
+        # then every cell is misplaced. The other count is a second hypothesis; the check digits
+        # decide (an attempt only wins with a better score: valid first, then more checks passed).
+        t = time.perf_counter()
+        other = segment(gray, band, flip=best_flip, length=44 if best.seg.length == 36 else 36)
         timings["segment"] += time.perf_counter() - t
         if other is not None:
             alt = _read_segmentation(other, recogniser, today, timings)

@@ -109,6 +109,10 @@ def _line_runs(ink: np.ndarray) -> list[tuple[int, int]]:
             continue
         mass = [float(prof[a:b].sum()) for a, b in runs]
         runs = [r for r, m in zip(runs, mass, strict=True) if m >= 0.3 * max(mass)]
+        # MRZ lines are equally tall: a much thinner run is something else the patch took in (the
+        # document's edge, a line of other print at the band's end seen at an angle)
+        tallest = max(b - a for a, b in runs)
+        runs = [(a, b) for a, b in runs if b - a >= 0.5 * tallest]
         heights = [b - a for a, b in runs]
         if 2 <= len(runs) <= 3 and max(heights) <= 1.8 * min(heights):
             return runs
@@ -127,6 +131,85 @@ def _extent(cols: np.ndarray, gap: float) -> tuple[int, int]:
     ends = np.concatenate([breaks, [idx.size - 1]])
     k = int(np.argmax(idx[ends] - idx[starts]))
     return int(idx[starts[k]]), int(idx[ends[k]]) + 1
+
+
+def _trim(cols: np.ndarray, x0: int, x1: int, pitch: float) -> tuple[int, int]:
+    """Drop a lone mark at either end of a line's extent: a card edge, a shadow, a speck, one
+    a glyph and a half wide at most and more than 1.25 pitches away from the rest. Within an MRZ line every
+    cell holds a glyph (the filler is printed), so no gap there is wider than about 0.7 pitch."""
+    idx = np.flatnonzero(cols[x0:x1]) + x0
+    if idx.size == 0:
+        return x0, x1
+    breaks = np.flatnonzero(np.diff(idx) > 0.45 * pitch)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [idx.size - 1]])
+    islands = [(int(idx[s]), int(idx[e]) + 1) for s, e in zip(starts, ends, strict=True)]
+    while len(islands) >= 2 and islands[0][1] - islands[0][0] < 1.5 * pitch \
+            and islands[1][0] - islands[0][1] > 1.25 * pitch:
+        islands.pop(0)
+    while len(islands) >= 2 and islands[-1][1] - islands[-1][0] < 1.5 * pitch \
+            and islands[-1][0] - islands[-2][1] > 1.25 * pitch:
+        islands.pop()
+    return islands[0][0], islands[-1][1]
+
+
+def _fits_lines(counts: list[np.ndarray], start: float, span: float, length: int, pitch: float,
+                cap: float) -> bool:
+    """Whether a row of `length` cells from `start` holds each line exactly: its first and last
+    cells inked on every line (fillers are printed), and not every line going on beyond either
+    end. A second hypothesis must pass this: a 44-character MRV-A cut to 36 characters is a
+    valid MRV-B (its check digits all lie in the first 28 characters), so a reading alone cannot
+    tell them apart."""
+    def ink(c: np.ndarray, a: float, b: float) -> float:
+        lo, hi = max(0, round(a)), min(c.size, round(b))
+        return float(np.minimum(c[lo:hi], 0.5 * cap).sum()) if hi > lo else 0.0
+
+    end = start + span
+    beyond_left = beyond_right = True
+    for c in counts:
+        cell = ink(c, start, end) / length
+        if cell <= 0:
+            return False
+        if ink(c, start, start + 0.67 * pitch) < 0.2 * cell or ink(c, end - 0.67 * pitch, end) < 0.2 * cell:
+            return False
+        beyond_left &= ink(c, start - pitch, start - 0.15 * pitch) >= 0.35 * cell
+        beyond_right &= ink(c, end + 0.15 * pitch, end + pitch) >= 0.35 * cell
+    return not (beyond_left or beyond_right)
+
+
+_SLANTS = np.linspace(-0.3, 0.3, 13)  # steps of 0.05, refined by a parabola
+
+
+def _slant(band: np.ndarray, centres: list[float]) -> float:
+    """How far the glyphs lean (x shift per row, positive: the top leans left), from the shear that
+    makes the lines' column profiles sharpest (OCR-B's stems are upright); 0 below 0.04 (noise)."""
+    k = LINE_HEIGHT_PX | 1
+    bh = cv2.morphologyEx(band, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    top = float(np.percentile(bh, 99.5))
+    if top < 12:
+        return 0.0
+    ink = (bh > 0.35 * top).astype(np.float32)
+    half = 0.6 * LINE_HEIGHT_PX
+    scores = []
+    for sl in _SLANTS:
+        score = 0.0
+        for cy in centres:
+            y0, y1 = max(0, round(cy - half)), min(band.shape[0], round(cy + half))
+            rows = ink[y0:y1]
+            m = np.array([[1.0, -sl, sl * ((y1 - y0) / 2)], [0.0, 1.0, 0.0]], np.float32)
+            sheared = cv2.warpAffine(rows, m, (rows.shape[1], rows.shape[0]), flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+            prof = sheared.sum(axis=0)
+            score += float(np.dot(prof, prof))
+        scores.append(score)
+    i = int(np.argmax(scores))
+    best = float(_SLANTS[i])
+    if 0 < i < len(scores) - 1:
+        a, b, c = scores[i - 1], scores[i], scores[i + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            best += 0.5 * (a - c) / den * float(_SLANTS[1] - _SLANTS[0])
+    return best if abs(best) >= 0.04 else 0.0
 
 
 def _chevron_votes(ink: np.ndarray, runs: list[tuple[int, int]], cap: float) -> int:
@@ -181,8 +264,10 @@ def _pitch(cols: np.ndarray, cap: float) -> float | None:
     return float(k)
 
 
-def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | None:
-    """Upright lines of `band` (turned by 180 degrees with `flip`), or None if it holds no MRZ."""
+def segment(gray: np.ndarray, band: Band, flip: bool = False, length: int | None = None) -> Segmentation | None:
+    """Upright lines of `band` (turned by 180 degrees with `flip`), or None if it holds no MRZ.
+    `length` forces the characters per line (a second hypothesis for a two-line band, 36 or 44,
+    when the first one's check digits fail); by default the line's extent over its pitch decides."""
     d = np.array(band.direction, np.float64) * (-1 if flip else 1)
     n = np.array([-d[1], d[0]])
     margin_t = 0.9 * band.thickness  # wide enough to take in a line the locator missed
@@ -222,10 +307,12 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
                          or spacing.max() > 1.25 * spacing.min()):
         return None  # MRZ lines sit at a fixed pitch of about 1.6-1.7 cap heights
     votes = _chevron_votes(ink, runs, cap_patch)
-    extents = []
-    for a, b in runs:
-        cols = ink[a:b].any(axis=0)
-        extents.append(_extent(cols, 2.5 * cap_patch))
+    # Glyph columns: a printed character puts several pixels of ink in a column (a stem, the two
+    # strokes of a chevron); a thin line of background print crossing the row puts one or two.
+    # Counting them keeps guilloche beside the MRZ out of the lines' extents.
+    strong = max(2.0, 0.15 * cap_patch)
+    counts = [ink[a:b].sum(axis=0).astype(np.float32) for a, b in runs]
+    extents = [_extent(c >= strong, 2.5 * cap_patch) for c in counts]
     lens = [e[1] - e[0] for e in extents]
     if max(lens) < 12 * cap_patch:
         return None
@@ -234,10 +321,16 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
     if len(pitches) < max(1, len(runs) - 1):
         return None  # not fixed-pitch print
     pitch_patch = float(np.median(pitches))
+    extents = [_trim(c >= strong, x0, x1, pitch_patch) for c, (x0, x1) in zip(counts, extents, strict=True)]
+    lens = [e[1] - e[0] for e in extents]
     candidates = _LENGTHS[len(runs)]
     est = (float(np.median(lens)) - 0.67 * pitch_patch) / pitch_patch + 1
-    length = min(candidates, key=lambda k: abs(k - est))
-    if abs(est - length) > 0.16 * length:
+    forced = length is not None
+    if length is None:
+        length = min(candidates, key=lambda k: abs(k - est))
+        if abs(est - length) > 0.16 * length:
+            return None
+    elif length not in candidates or est < 0.7 * length:
         return None
     # All lines of an MRZ are equally long and start at the same place: place a window of the
     # expected length on each line where it covers most ink, then agree on one start.
@@ -247,8 +340,8 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
         pitch_patch = float(np.median(fits))
     span = (length - 1 + 0.67) * pitch_patch
     starts = []
-    for (a, b), (x0, x1) in zip(runs, extents, strict=True):
-        cols = ink[a:b].any(axis=0).astype(np.float32)
+    for cnt, (x0, x1) in zip(counts, extents, strict=True):
+        cols = np.minimum(cnt, 0.5 * cap_patch)  # where the ink is, weighted: glyphs over hairlines
         if x1 - x0 <= span:
             starts.append(x0 - (span - (x1 - x0)) / 2 if x1 - x0 < 0.9 * span else float(x0))
             continue
@@ -264,6 +357,8 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
     ratios = [min(1.0, (x1 - x0) / span) for x0, x1 in raw]
     if min(ratios) < 0.55:
         return None  # MRZ lines are all full length (fillers are printed)
+    if forced and not _fits_lines(counts, start, span, length, pitch_patch, cap_patch):
+        return None
     # back to picture units
     cap = cap_patch / scale
     if cap < 5:
@@ -318,6 +413,16 @@ def segment(gray: np.ndarray, band: Band, flip: bool = False) -> Segmentation | 
     if shrink < 0.6:
         src_img = cv2.GaussianBlur(gray, (0, 0), 0.4 / shrink)
     band_patch = cv2.warpPerspective(src_img, full, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    centre_y = my + height / 2
+    slant = _slant(band_patch, [my + i * gap for i in range(len(ends))])
+    if slant:
+        # A phone seeing the document at an angle also shears it: the glyphs lean. Undo it about
+        # the band's middle (the line ends, being on the document too, lean the same way).
+        shear = np.array([[1.0, -slant, slant * centre_y], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        full = shear @ full
+        inv = np.linalg.inv(full)
+        band_patch = cv2.warpPerspective(src_img, full, size, flags=cv2.INTER_LINEAR,
+                                         borderMode=cv2.BORDER_REPLICATE)
 
     def back(pts: list[tuple[float, float]]) -> np.ndarray:
         return cv2.perspectiveTransform(np.array([pts], np.float64), inv)[0]

@@ -20,6 +20,7 @@ import numpy as np
 WORK_LONG_SIDE = 1600   # level 0 of the pyramid; levels 1 and 2 halve it
 _BLACKHAT = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
 _CLOSE = cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7))
+_LOCAL = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,12 @@ def _blobs(gray: np.ndarray) -> list[_Blob]:
     if top < 25:  # nothing printed with real contrast: a blank page or flat noise
         return []
     _, ink = cv2.threshold(bh, max(16.0, 0.32 * top), 255, cv2.THRESH_BINARY)
+    # Relative to the strongest strokes nearby too: on a small card on a large scanner bed the
+    # page-wide percentile is low, and the card's fine background print (guilloche), much fainter
+    # than the MRZ's black OCR-B but above that global threshold, would join the lines into one
+    # ragged blob.
+    near = cv2.convertScaleAbs(cv2.dilate(bh, _LOCAL), alpha=0.4)  # cv2, not numpy: 2 ms, not 17
+    ink = cv2.bitwise_and(ink, cv2.compare(bh, near, cv2.CMP_GE))
     short = min(gray.shape)
     opened = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     out = []
