@@ -50,6 +50,7 @@ dpi = 300
     ('driver = "sane"\npcsc_reader = "R"', "configure the chip reader as a device of the same desk"),
     ('driver = "acme"', "driver must be one of pcsc, serial, hid, camera, sane"),
     ('pcsc_reader = "R"\nlights = ["white"]', "lights only apply to line or document reader drivers"),
+    ('driver = "sane"\n[devices.settings]\ndevice = "net:x"\ndpii = 300', "settings: driver 'sane'.*dpii"),
 ])
 def test_a_wrong_document_reader_entry_names_the_key(tmp_path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -158,9 +158,7 @@ def available_drivers() -> list[str]:
     return sorted(set(_REGISTRY.entry_points()) | set(_REGISTRY.extra))
 
 
-def load_driver(name: str, **settings: Any) -> DocumentReader:
-    """Instantiate the adapter registered as `name` with the config's settings (e.g. `device`,
-    `url`, `dpi`). Raises DriverNotFoundError naming the drivers that are available."""
+def _factory(name: str) -> Callable[..., DocumentReader]:
     factory = _REGISTRY.extra.get(name)
     if factory is None:
         ep = _REGISTRY.entry_points().get(name)
@@ -168,7 +166,24 @@ def load_driver(name: str, **settings: Any) -> DocumentReader:
             known = ", ".join(available_drivers()) or "none"
             raise DriverNotFoundError(f"no document-reader driver {name!r} (installed: {known})")
         factory = ep.load()
-    reader = factory(**settings)
+    return factory
+
+
+def check_settings(name: str, settings: dict[str, Any]) -> None:
+    """Raise ValueError naming a setting the adapter does not take (a config typo), before any
+    device is opened: the daemon refuses to start rather than run a reader that can never attach."""
+    import inspect
+
+    try:
+        inspect.signature(_factory(name)).bind_partial(**settings)
+    except TypeError as exc:
+        raise ValueError(f"driver {name!r}: {exc}") from None
+
+
+def load_driver(name: str, **settings: Any) -> DocumentReader:
+    """Instantiate the adapter registered as `name` with the config's settings (e.g. `device`,
+    `url`, `dpi`). Raises DriverNotFoundError naming the drivers that are available."""
+    reader = _factory(name)(**settings)
     if not isinstance(reader, DocumentReader):
         raise DriverNotFoundError(f"driver {name!r} does not implement the document-reader interface")
     return reader

@@ -48,6 +48,7 @@ from gateway.drivers.document_reader import (
     DocumentRemoved,
     Light,
     available_drivers,
+    check_settings,
     lights_of,
     load_driver,
 )
@@ -92,6 +93,10 @@ def parse_document_reader(where: str, entry: Mapping[str, Any], *, device_id: st
         lights = tuple(lights_of(raw_lights))
     except ValueError as exc:
         raise DocumentReaderConfigError(f"{where}.lights: {exc}") from None
+    try:
+        check_settings(str(entry["driver"]), settings)
+    except ValueError as exc:
+        raise DocumentReaderConfigError(f"{where}.settings: {exc}") from None
     return DocumentReaderConfig(id=device_id, driver=str(entry["driver"]), desk=str(entry.get("desk", "")),
                                 display_name=str(entry.get("display_name", "")), lights=lights,
                                 settings=dict(settings))
