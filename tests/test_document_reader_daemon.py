@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+import time
 
 import pytest
 
@@ -27,7 +28,7 @@ def scanner():
     sim.close()
 
 
-def _daemon(tmp_path, sim) -> DaemonThread:
+def _daemon(tmp_path, sim, extra: str = "") -> DaemonThread:
     sane = tmp_path / "sane"
     write_sane_config(sane, [sim.host], connect_timeout=2)
     path = tmp_path / "gateway.toml"
@@ -45,7 +46,7 @@ def _daemon(tmp_path, sim) -> DaemonThread:
         sane_config_dir = "{sane}"
         presence_option = "page-loaded"
         poll_s = 0.1
-        """))
+        """) + extra)
     return DaemonThread(load_config(path))
 
 
@@ -158,6 +159,7 @@ def test_a_camera_desk_reader_in_the_daemon(tmp_path) -> None:
         with DaemonThread(load_config(path)) as daemon, GatewayClient(daemon.address, timeout=60) as client:
             wait_until(lambda: client.describe_device("desk3-camera").attached, "the camera attached", 15)
             assert client.describe_device("desk3-camera").capabilities == ("IMAGE_VISIBLE",)
+            time.sleep(1.0)  # the camera learns the empty desk from its first still frames (docs/document-camera.md)
             bg = in_background(lambda: client.verify_stream(wait_document=True, reader_id="desk3"))
             assert bg.next("AwaitingDocument", 10).device_id == "desk3-camera"
             cam.place(spec_from_profile("td3-bac"))
@@ -167,3 +169,20 @@ def test_a_camera_desk_reader_in_the_daemon(tmp_path) -> None:
             assert checks["mrz_ir_visible"].reason == "NO_IR_IMAGE"
             assert result.verdict.status.value == "INCONCLUSIVE"
             assert client.describe_device("desk3-camera").document == "PRESENT"
+
+
+def test_a_document_taken_away_before_its_chip_was_read_is_a_clear_error(tmp_path, scanner) -> None:
+    """The desk's chip reader never reports the card (it is not attached here); the page was taken
+    off meanwhile: DOCUMENT_REMOVED, not a page-only verdict of a document nobody holds any more."""
+    from gateway.client import GatewayError
+
+    chip = '\n[[devices]]\nid = "desk1-chip"\ndesk = "desk1"\npcsc_reader = "No Such Reader 00 00"\n'
+    with _daemon(tmp_path, scanner, chip) as daemon, GatewayClient(daemon.address, timeout=60) as client:
+        wait_until(lambda: client.describe_device("desk1-scanner").attached, "the scanner attached", 15)
+        bg = in_background(lambda: client.verify_stream(wait_document=True, reader_id="desk1"))
+        bg.next("AwaitingDocument", 10)
+        scanner.place(spec_from_profile("td3-bac"))
+        bg.next("PagesCaptured", 15)
+        scanner.remove()
+        bg.wait(20)
+        assert isinstance(bg.error, GatewayError) and bg.error.reason == "DOCUMENT_REMOVED", bg.error

@@ -272,6 +272,13 @@ class DocumentReaderMonitor:
                     fut.set_result(float(value))  # type: ignore[arg-type]
             self._waiters[device_id].clear()
 
+    def capabilities(self, device_id: str) -> Capabilities | None:
+        return self._threads[device_id].capabilities
+
+    def present(self, device_id: str) -> bool:
+        """Whether a document lies on the reader (as its thread last saw it)."""
+        return self._threads[device_id].present
+
     def lights(self, device_id: str) -> tuple[Light, ...]:
         t = self._threads[device_id]
         have = t.capabilities.lights if t.capabilities else frozenset()

@@ -62,6 +62,11 @@ def _chip_reader(registry: Any, document_reader: str) -> str | None:
     return None
 
 
+def _sensing(monitor: Any, reader: str) -> bool:
+    caps = monitor.capabilities(reader)
+    return caps is not None and caps.presence
+
+
 async def _card_present(registry: Any, chip: str, deadline: float) -> bool:
     while True:
         device = registry.get(chip)
@@ -106,6 +111,9 @@ async def desk_request(request: VerifyInput, registry: Any, deadline: float,
     page = PageCapture(white=white.image, ir=later.get(Light.IR), uv=later.get(Light.UV), dpi=white.dpi)
     chip = _chip_reader(registry, reader)
     if chip is not None and not await _card_present(registry, chip, min(deadline, time.monotonic() + CHIP_WAIT_S)):
+        if not monitor.present(reader) and _sensing(monitor, reader):
+            raise ServiceError(ErrorKind.FAILED_PRECONDITION, "DOCUMENT_REMOVED",
+                               "the document was taken off the reader before its chip was read")
         chip = None  # no card in the desk's chip reader: the page alone (at best INCONCLUSIVE)
     access = request.chip_access
     if chip is not None and access is None:
