@@ -54,10 +54,10 @@ def desk_rig(pcscd, tmp_path):  # noqa: F811
         desk.close()
 
 
-def _one_touch(desk: SimulatedDesk, client: GatewayClient):
+def _one_touch(desk: SimulatedDesk, client: GatewayClient, reader: str = "desk1-scanner"):
     bg = in_background(lambda: client.verify_stream(wait_document=True, reader_id="desk1"))
     awaiting = bg.next("AwaitingDocument", 10)
-    assert awaiting.device_id == "desk1-scanner"
+    assert awaiting.device_id == reader
     desk.place()
     return bg
 
@@ -127,3 +127,29 @@ def test_naming_the_desks_chip_reader_finds_its_document_reader(desk_rig) -> Non
     assert bg.next("AwaitingDocument", 10).device_id == "desk1-scanner"
     desk.place()
     assert bg.next("VerifyResult", 60).verdict.status is Status.GENUINE
+
+
+def test_a_desk_with_a_camera_and_a_line_reader(pcscd, tmp_path) -> None:  # noqa: F811
+    """`gateway-sim desk --optical camera --line-reader LINK`: one touch through the camera (white
+    light only: the IR/UV checks say so, the chip makes it GENUINE), and the swipe through the desk's
+    line reader keys the chip for a `use_device_mrz` call."""
+    desk = SimulatedDesk("genuine-td3-bac", PORT, kbit_s=None, optical="camera", line_reader=tmp_path / "mrz.link")
+    try:
+        path = tmp_path / "gateway.toml"
+        path.write_text('[server]\nlisten = ["127.0.0.1:0"]\n\n' + desk.daemon_config())
+        with DaemonThread(load_config(path), engine_verifier(), monitor_pcsc=True) as daemon, \
+                GatewayClient(daemon.address, timeout=60) as client:
+            wait_until(lambda: client.describe_device("desk1-camera").attached, "the camera attached", 15)
+            wait_until(lambda: client.describe_device("desk1-mrz").attached, "the line reader attached", 15)
+            import time
+
+            time.sleep(1.0)  # the camera learns the empty desk first
+            bg = _one_touch(desk, client, "desk1-camera")
+            result = bg.next("VerifyResult", 60)
+            checks = {c.name: c for c in result.verdict.checks}
+            assert result.verdict.status is Status.GENUINE, [(c.name, c.reason) for c in result.verdict.checks]
+            assert checks["mrz_ir_visible"].reason == "NO_IR_IMAGE" and result.reader_id == "desk1-chip"
+            swiped = client.verify(use_device_mrz=True, use_printed_mrz=True, reader_id="desk1")
+            assert swiped.verdict.status is Status.GENUINE and swiped.printed_mrz.lines == result.chip_mrz.lines
+    finally:
+        desk.close()

@@ -1,5 +1,6 @@
 """`gateway-sim desk`: one simulated clearing desk — page scanner (white/IR/UV over SANE's net
-backend) and chip (vpcd) — serving one document or a forgery of it, placed and removed together.
+backend) or document camera (MJPEG), optionally an MRZ line reader (pty), and the chip (vpcd) —
+serving one document or a forgery of it, placed and removed together.
 
     gateway-sim desk --profile forgery-ir-invisible-mrz --write-config /tmp/desk.toml
     gateway serve --config /tmp/desk.toml &
@@ -41,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"vpcd port (default {DEFAULT_PORT})")
     p.add_argument("--kbit-s", type=float, default=424.0, help="contactless link speed (default 424; 0: no delay)")
     p.add_argument("--dpi", type=int, default=300, help="scan resolution the daemon asks for (default 300)")
+    p.add_argument("--optical", choices=("scanner", "camera", "none"), default="scanner",
+                   help="the desk's optical device: a page scanner with white/IR/UV behind SANE's net backend "
+                   "(default), a document camera (MJPEG over HTTP, white light), or none")
+    p.add_argument("--line-reader", type=Path, metavar="LINK",
+                   help="also an MRZ line reader (Desko framing) on a pseudo-terminal linked here; "
+                   "`place` swipes the document through it")
     p.add_argument("--write-config", type=Path, metavar="PATH", help="write the daemon's [[devices]] config here")
     p.add_argument("--empty", action="store_true", help="start with no document placed")
     p.add_argument("--no-pcscd", action="store_true", help="do not start pcscd (connect to vpcd only)")
@@ -60,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"gateway-sim: {exc}", file=sys.stderr)
             return 2
     try:
-        desk = SimulatedDesk(args.profile, args.port, kbit_s=args.kbit_s or None, dpi=args.dpi)
+        desk = SimulatedDesk(args.profile, args.port, kbit_s=args.kbit_s or None, dpi=args.dpi,
+                             optical=args.optical, line_reader=args.line_reader)
     except (OSError, ValueError, KeyError) as exc:
         print(f"gateway-sim: cannot start the desk: {exc}", file=sys.stderr)
         if handle is not None:
@@ -79,7 +87,12 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGUSR1, toggle)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"chip reader: {desk.chip_reader}", flush=True)
-    print(f"scanner: {desk.scanner_device} (SANE_CONFIG_DIR={desk.sane_config_dir})", flush=True)
+    if desk.scanner_device:
+        print(f"scanner: {desk.scanner_device} (SANE_CONFIG_DIR={desk.sane_config_dir})", flush=True)
+    if desk.camera_url:
+        print(f"camera: {desk.camera_url}", flush=True)
+    if args.line_reader:
+        print(f"line reader: {args.line_reader}", flush=True)
     print(f"config: {args.write_config}" if args.write_config else config, flush=True)
     print(f"desk: profile {args.profile}{' (no document)' if args.empty else ''}; type {COMMANDS}", flush=True)
 

@@ -32,9 +32,13 @@ class SimulatedDesk:
     desk: str = DEFAULT_DESK
     dpi: int = 300
     sane_config_dir: Path | None = None
+    optical: str = "scanner"  # "scanner" (white/IR/UV over SANE) | "camera" (MJPEG, white) | "none"
+    line_reader: Path | None = None  # also an MRZ line reader (Desko framing) on a pty linked here
     placed: bool = False
     _chip: Any = field(default=None, init=False, repr=False)
     _scanner: Any = field(default=None, init=False, repr=False)
+    _camera: Any = field(default=None, init=False, repr=False)
+    _pty: Any = field(default=None, init=False, repr=False)
     _placements: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -43,16 +47,28 @@ class SimulatedDesk:
         from simulators.scanner.sane_config import write_sane_config
         from simulators.scanner.server import SimulatedScanner
 
+        if self.optical not in ("scanner", "camera", "none"):
+            raise ValueError(f"optical must be scanner, camera or none, not {self.optical!r}")
         self.chip_profile, self.spec = resolve(self.profile)
         self._chip = serve_profile(load_profile(self.chip_profile), self.vpcd_port, kbit_s=self.kbit_s, insert=False)
         try:
-            self._scanner = SimulatedScanner(host=self.scanner_host)
-        except OSError:
-            self._chip.close()
+            if self.optical == "scanner":
+                self._scanner = SimulatedScanner(host=self.scanner_host)
+                if self.sane_config_dir is None:
+                    self.sane_config_dir = Path(tempfile.mkdtemp(prefix="gateway-desk-sane-"))
+                write_sane_config(self.sane_config_dir, [self._scanner.host])
+            elif self.optical == "camera":
+                from simulators.camera import CameraServer
+
+                self._camera = CameraServer(fps=10).start()
+            if self.line_reader is not None:
+                from simulators.linereader.pty_port import PtyPort
+
+                self._pty = PtyPort(self.line_reader)
+                self._pty.plug()
+        except Exception:
+            self.close()
             raise
-        if self.sane_config_dir is None:
-            self.sane_config_dir = Path(tempfile.mkdtemp(prefix="gateway-desk-sane-"))
-        write_sane_config(self.sane_config_dir, [self._scanner.host])
 
     @property
     def scanner(self) -> Any:
@@ -64,7 +80,11 @@ class SimulatedDesk:
 
     @property
     def scanner_device(self) -> str:
-        return self._scanner.device
+        return self._scanner.device if self._scanner is not None else ""
+
+    @property
+    def camera_url(self) -> str:
+        return self._camera.url if self._camera is not None else ""
 
     @property
     def chip_reader(self) -> str:
@@ -78,11 +98,21 @@ class SimulatedDesk:
             self._swap(profile)
         self._placements += 1
         self._chip.insert()  # the chip is in the field as the page lands on the glass
-        self._scanner.place_scanned(self.spec, self.dpi, seed=self._placements)
+        if self._scanner is not None:
+            self._scanner.place_scanned(self.spec, self.dpi, seed=self._placements)
+        if self._camera is not None:
+            self._camera.place(self.spec)
+        if self._pty is not None:  # the document swiped through the desk's line reader
+            from simulators.linereader import faults
+
+            self._pty.play(faults.swipe("desko", self.spec.lines))
         self.placed = True
 
     def remove(self) -> None:
-        self._scanner.remove()
+        if self._scanner is not None:
+            self._scanner.remove()
+        if self._camera is not None:
+            self._camera.remove()
         self._chip.remove()
         self.placed = False
 
@@ -96,33 +126,30 @@ class SimulatedDesk:
         self.profile, self.chip_profile, self.spec = profile, chip_profile, spec
 
     def daemon_config(self, *, lights: tuple[str, ...] = DEFAULT_LIGHTS) -> str:
-        """TOML `[[devices]]` entries for `gateway serve --config`: this desk's chip reader and scanner."""
-        light_list = ", ".join(f'"{light}"' for light in lights)
-        return "\n".join([
-            "[[devices]]",
-            f'id = "{self.desk}-chip"',
-            f'desk = "{self.desk}"',
-            f'pcsc_reader = "{self.chip_reader}"',
-            'display_name = "Desk reader (chip)"',
-            "",
-            "[[devices]]",
-            f'id = "{self.desk}-scanner"',
-            f'desk = "{self.desk}"',
-            'driver = "sane"',
-            'display_name = "Desk reader (page scanner)"',
-            f"lights = [{light_list}]",
-            "[devices.settings]",
-            f'device = "{self.scanner_device}"',
-            f"dpi = {self.dpi}",
-            f'sane_config_dir = "{self.sane_config_dir}"',
-            'presence_option = "page-loaded"',
-            "",
-        ])
+        """TOML `[[devices]]` entries for `gateway serve --config`: this desk's chip reader, its
+        scanner or camera, and its line reader."""
+        out = ["[[devices]]", f'id = "{self.desk}-chip"', f'desk = "{self.desk}"',
+               f'pcsc_reader = "{self.chip_reader}"', 'display_name = "Desk reader (chip)"', ""]
+        if self._pty is not None:  # before the table with [devices.settings], which must come last
+            out += ["[[devices]]", f'id = "{self.desk}-mrz"', f'desk = "{self.desk}"', 'driver = "serial"',
+                    f'port = "{self.line_reader}"', 'framing = "auto"', ""]
+        if self._scanner is not None:
+            light_list = ", ".join(f'"{light}"' for light in lights)
+            out += ["[[devices]]", f'id = "{self.desk}-scanner"', f'desk = "{self.desk}"', 'driver = "sane"',
+                    'display_name = "Desk reader (page scanner)"', f"lights = [{light_list}]",
+                    "[devices.settings]", f'device = "{self.scanner_device}"', f"dpi = {self.dpi}",
+                    f'sane_config_dir = "{self.sane_config_dir}"', 'presence_option = "page-loaded"', ""]
+        elif self._camera is not None:
+            out += ["[[devices]]", f'id = "{self.desk}-camera"', f'desk = "{self.desk}"', 'driver = "camera"',
+                    'display_name = "Desk camera"', "[devices.settings]", f'url = "{self.camera_url}"', ""]
+        return "\n".join(out)
 
     def close(self) -> None:
-        for part in (self._scanner, self._chip):
+        for part in (self._scanner, self._camera, self._chip):
             if part is not None:
                 part.close()
+        if self._pty is not None:
+            self._pty.unplug()
 
 
 def resolve(profile: str) -> tuple[str, Any]:
