@@ -105,7 +105,7 @@ class SimulatedDesk:
         if self._pty is not None:  # the document swiped through the desk's line reader
             from simulators.linereader import faults
 
-            self._pty.play(faults.swipe("desko", self.spec.lines))
+            self._pty.play(faults.swipe("desko", self.spec.lines()))
         self.placed = True
 
     def remove(self) -> None:
