@@ -61,7 +61,8 @@ DOCUMENT_READER_KEYS = ("lights", "settings")
 #: Device capabilities (API) for each light an adapter can capture.
 LIGHT_CAPABILITY = {Light.WHITE: "IMAGE_VISIBLE", Light.IR: "IMAGE_INFRARED", Light.UV: "IMAGE_ULTRAVIOLET"}
 RETRY_S = 2.0  # how soon a reader that went away is tried again
-POLL_S = 0.2  # the longest a queued capture waits for the thread to finish one wait_event
+POLL_S = 0.2  # the longest a queued capture waits for the thread to finish one sensor poll
+EXPECT_CAPTURE_S = 1.5  # after a placement the thread waits for captures instead of polling the sensor
 
 
 class DocumentReaderConfigError(ValueError):
@@ -117,6 +118,8 @@ class _ReaderThread:
         self._report = report
         self._factory = factory
         self._jobs: queue.Queue[_Job] = queue.Queue()
+        self._pending: list[_Job] = []  # taken off the queue by _wait_for_job, run next
+        self._expect_jobs_until = 0.0  # right after a placement: wait for the capture, not the sensor
         self._stop = threading.Event()
         self.capabilities: Capabilities | None = None
         self.present = False
@@ -156,16 +159,19 @@ class _ReaderThread:
                     continue
             try:
                 self._run_jobs(reader)
-                if self.capabilities is not None and self.capabilities.presence:
+                if time.monotonic() < self._expect_jobs_until:
+                    self._wait_for_job()  # just placed: a capture is coming, do not sit in a sensor poll
+                elif self.capabilities is not None and self.capabilities.presence:
                     event = reader.wait_event(POLL_S)
                     if isinstance(event, DocumentPlaced) and not self.present:
                         self.present, self.placed_at = True, event.at
+                        self._expect_jobs_until = time.monotonic() + EXPECT_CAPTURE_S
                         self._report("placed", event.at)
                     elif isinstance(event, DocumentRemoved) and self.present:
                         self.present = False
                         self._report("removed", event.at)
                 else:
-                    self._stop.wait(POLL_S)
+                    self._wait_for_job(POLL_S)
             except DeviceGoneError as exc:
                 self._lost(reader, exc)
                 reader = None
@@ -178,14 +184,26 @@ class _ReaderThread:
             with contextlib.suppress(Exception):
                 reader.close()
 
+    def _wait_for_job(self, timeout: float = 0.05) -> None:
+        """Block until a capture is asked for (or `timeout`), and put it back for `_run_jobs`."""
+        try:
+            job = self._jobs.get(timeout=timeout)
+        except queue.Empty:
+            return
+        self._pending.append(job)
+
     def _run_jobs(self, reader: DocumentReader) -> None:
         while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
+            if self._pending:
+                job = self._pending.pop(0)
+            else:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    return
             if not job.future.set_running_or_notify_cancel():
                 continue
+            self._expect_jobs_until = max(self._expect_jobs_until, time.monotonic() + 0.5)  # IR/UV follow
             try:
                 job.future.set_result(reader.capture(job.lights))
             except DeviceGoneError as exc:
@@ -206,10 +224,13 @@ class _ReaderThread:
 
     def _fail_jobs(self, reason: str, message: str) -> None:
         while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
+            if self._pending:
+                job = self._pending.pop(0)
+            else:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    return
             if job.future.set_running_or_notify_cancel():
                 job.future.set_exception(ServiceError(ErrorKind.UNAVAILABLE, reason, message))
 
