@@ -118,7 +118,6 @@ class _ReaderThread:
         self._report = report
         self._factory = factory
         self._jobs: queue.Queue[_Job] = queue.Queue()
-        self._pending: list[_Job] = []  # taken off the queue by _wait_for_job, run next
         self._expect_jobs_until = 0.0  # right after a placement: wait for the capture, not the sensor
         self._stop = threading.Event()
         self.capabilities: Capabilities | None = None
@@ -158,10 +157,10 @@ class _ReaderThread:
                     self._stop.wait(RETRY_S)
                     continue
             try:
-                self._run_jobs(reader)
-                if time.monotonic() < self._expect_jobs_until:
-                    self._wait_for_job()  # just placed: a capture is coming, do not sit in a sensor poll
+                if time.monotonic() < self._expect_jobs_until:  # just placed: a capture is coming,
+                    self._run_jobs(reader, wait=0.05)         # do not sit in a sensor poll
                 elif self.capabilities is not None and self.capabilities.presence:
+                    self._run_jobs(reader)
                     event = reader.wait_event(POLL_S)
                     if isinstance(event, DocumentPlaced) and not self.present:
                         self.present, self.placed_at = True, event.at
@@ -171,7 +170,7 @@ class _ReaderThread:
                         self.present = False
                         self._report("removed", event.at)
                 else:
-                    self._wait_for_job(POLL_S)
+                    self._run_jobs(reader, wait=POLL_S)
             except DeviceGoneError as exc:
                 self._lost(reader, exc)
                 reader = None
@@ -184,23 +183,17 @@ class _ReaderThread:
             with contextlib.suppress(Exception):
                 reader.close()
 
-    def _wait_for_job(self, timeout: float = 0.05) -> None:
-        """Block until a capture is asked for (or `timeout`), and put it back for `_run_jobs`."""
+    def _next_job(self, wait: float = 0.0) -> _Job | None:
+        """The next capture asked for; waits up to `wait` seconds for one (0: only what is queued)."""
         try:
-            job = self._jobs.get(timeout=timeout)
+            return self._jobs.get(timeout=wait) if wait > 0 else self._jobs.get_nowait()
         except queue.Empty:
-            return
-        self._pending.append(job)
+            return None
 
-    def _run_jobs(self, reader: DocumentReader) -> None:
-        while True:
-            if self._pending:
-                job = self._pending.pop(0)
-            else:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    return
+    def _run_jobs(self, reader: DocumentReader, wait: float = 0.0) -> None:
+        """Run the queued captures, waiting up to `wait` seconds for the first."""
+        while (job := self._next_job(wait)) is not None:
+            wait = 0.0
             if not job.future.set_running_or_notify_cancel():
                 continue
             self._expect_jobs_until = max(self._expect_jobs_until, time.monotonic() + 0.5)  # IR/UV follow
@@ -223,14 +216,7 @@ class _ReaderThread:
         self._stop.wait(RETRY_S)
 
     def _fail_jobs(self, reason: str, message: str) -> None:
-        while True:
-            if self._pending:
-                job = self._pending.pop(0)
-            else:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    return
+        while (job := self._next_job()) is not None:
             if job.future.set_running_or_notify_cancel():
                 job.future.set_exception(ServiceError(ErrorKind.UNAVAILABLE, reason, message))
 
@@ -267,9 +253,6 @@ class DocumentReaderMonitor:
     @property
     def device_ids(self) -> list[str]:
         return list(self._threads)
-
-    def config(self, device_id: str) -> DocumentReaderConfig:
-        return self._threads[device_id].config
 
     def start(self) -> None:
         for t in self._threads.values():
@@ -369,7 +352,3 @@ class DocumentReaderMonitor:
         combined.add_done_callback(done)
         picture.add_done_callback(lambda p: combined.cancel() if p.cancelled() else None)
         return picture
-
-    def capabilities_of(self, caps: Capabilities) -> tuple[str, ...]:
-        out = [LIGHT_CAPABILITY[light] for light in Light if light in caps.lights]
-        return tuple(out)  # its chip reader is the desk's PC/SC device; its MRZ comes from the white image
