@@ -18,11 +18,11 @@ to pull it off the reader and put it back, as a person would.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
+
+from simulators.console import serve_console
 
 DEFAULT_PORT = 35963
 
@@ -149,41 +149,20 @@ def run_chip(args: argparse.Namespace) -> int:
         name = f"vpcd port {args.port}"
 
     chip = serve_profile(profile, args.port, kbit_s=args.kbit_s)
-    stop = threading.Event()
 
-    def toggle(*_: object) -> None:
-        (chip.remove if chip.slot.inserted else chip.insert)()
+    def remove(_: list[str]) -> str:
+        chip.remove()
+        return "card removed"
 
-    signal.signal(signal.SIGUSR1, toggle)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"reader: {name}", flush=True)
-    print(f"card: profile {profile.name} on vpcd port {args.port}; type remove / insert / quit", flush=True)
+    def insert(_: list[str]) -> str:
+        chip.insert()
+        return "card inserted"
 
-    def read_commands() -> None:
-        for line in sys.stdin:
-            word = line.strip().lower()
-            if word == "remove":
-                chip.remove()
-                print("card removed", flush=True)
-            elif word == "insert":
-                chip.insert()
-                print("card inserted", flush=True)
-            elif word in ("quit", "exit", "stop"):
-                break
-            elif word:
-                print("commands: remove, insert, quit", flush=True)
-        else:
-            # stdin closed (e.g. a service): keep running until a signal.
-            return
-        stop.set()
-
-    if sys.stdin is not None and not sys.stdin.closed:
-        threading.Thread(target=read_commands, name="sim-stdin", daemon=True).start()
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        serve_console({"remove": remove, "insert": insert}, usage="remove, insert, quit",
+                      banner=[f"reader: {name}",
+                              f"card: profile {profile.name} on vpcd port {args.port}; type remove / insert / quit"],
+                      on_usr1=lambda: (chip.remove if chip.slot.inserted else chip.insert)())
     finally:
         chip.close()
         if handle is not None:

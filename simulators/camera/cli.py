@@ -13,9 +13,9 @@ slides in, the focus settles, it lies still), `remove`, `drop` (close the open c
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
+
+from simulators.console import said, serve_console
 
 FAULTS = ("corrupt-frames", "stall", "drop")
 COMMANDS = "place [PROFILE], remove, drop, stall, resume, quit"
@@ -85,47 +85,22 @@ def run(args: argparse.Namespace) -> int:
     if args.placed:
         server.place(spec)
     server.start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"stream: {server.url}", flush=True)
-    print(f"camera: {width}x{height} at {args.fps:g} fps; type {COMMANDS}", flush=True)
 
-    def read_commands() -> None:
-        for line in sys.stdin:
-            words = line.split()
-            if not words:
-                continue
-            command = words[0].lower()
-            try:
-                if command == "place":
-                    server.place(spec_from_profile(words[1]) if len(words) > 1 else spec)
-                    print("document placed", flush=True)
-                elif command == "remove":
-                    server.remove()
-                    print("document removed", flush=True)
-                elif command == "drop":
-                    server.drop_connections()
-                    print("connections dropped", flush=True)
-                elif command in ("stall", "resume"):
-                    server.stall_connections(command == "stall")
-                    print("stream stalled" if command == "stall" else "stream resumed", flush=True)
-                elif command in ("quit", "exit", "stop"):
-                    break
-                else:
-                    print(f"commands: {COMMANDS}", flush=True)
-            except (ValueError, ProfileError) as exc:
-                print(f"error: {exc}", flush=True)
-        else:
-            return  # stdin closed (a service): keep serving until a signal
-        stop.set()
+    def place(words: list[str]) -> str:
+        server.place(spec_from_profile(words[0]) if words else spec)
+        return "document placed"
 
-    if sys.stdin is not None and not sys.stdin.closed:
-        threading.Thread(target=read_commands, name="sim-stdin", daemon=True).start()
+    commands = {
+        "place": place,
+        "remove": said(server.remove, "document removed"),
+        "drop": said(server.drop_connections, "connections dropped"),
+        "stall": said(lambda: server.stall_connections(True), "stream stalled"),
+        "resume": said(lambda: server.stall_connections(False), "stream resumed"),
+    }
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        serve_console(commands, usage=COMMANDS, errors=(ValueError, ProfileError),
+                      banner=[f"stream: {server.url}",
+                              f"camera: {width}x{height} at {args.fps:g} fps; type {COMMANDS}"])
     finally:
         server.close()
         print(f"frames sent: {server.stats.frames} ({server.stats.corrupt_sent} corrupt)", flush=True)

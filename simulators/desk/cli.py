@@ -12,10 +12,10 @@ Commands on stdin: `place [PROFILE]`, `remove`, `quit`; SIGUSR1 toggles place/re
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
+
+from simulators.console import said, serve_console
 
 COMMANDS = "place [PROFILE], remove, quit"
 
@@ -79,51 +79,24 @@ def run(args: argparse.Namespace) -> int:
         args.write_config.write_text(config)
     if not args.empty:
         desk.place()
-    stop = threading.Event()
-
-    def toggle(*_: object) -> None:
-        (desk.remove if desk.placed else desk.place)()
-
-    signal.signal(signal.SIGUSR1, toggle)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"chip reader: {desk.chip_reader}", flush=True)
+    banner = [f"chip reader: {desk.chip_reader}"]
     if desk.scanner_device:
-        print(f"scanner: {desk.scanner_device} (SANE_CONFIG_DIR={desk.sane_config_dir})", flush=True)
+        banner.append(f"scanner: {desk.scanner_device} (SANE_CONFIG_DIR={desk.sane_config_dir})")
     if desk.camera_url:
-        print(f"camera: {desk.camera_url}", flush=True)
+        banner.append(f"camera: {desk.camera_url}")
     if args.line_reader:
-        print(f"line reader: {args.line_reader}", flush=True)
-    print(f"config: {args.write_config}" if args.write_config else config, flush=True)
-    print(f"desk: profile {args.profile}{' (no document)' if args.empty else ''}; type {COMMANDS}", flush=True)
+        banner.append(f"line reader: {args.line_reader}")
+    banner.append(f"config: {args.write_config}" if args.write_config else config)
+    banner.append(f"desk: profile {args.profile}{' (no document)' if args.empty else ''}; type {COMMANDS}")
 
-    def read_commands() -> None:
-        for line in sys.stdin:
-            word, _, rest = line.strip().partition(" ")
-            word = word.lower()
-            try:
-                if word == "place":
-                    desk.place(rest.strip() or None)
-                    print("document placed", flush=True)
-                elif word == "remove":
-                    desk.remove()
-                    print("document removed", flush=True)
-                elif word in ("quit", "exit", "stop"):
-                    break
-                elif word:
-                    print(f"commands: {COMMANDS}", flush=True)
-            except (KeyError, ValueError) as exc:
-                print(f"cannot: {exc}", flush=True)
-        else:
-            return
-        stop.set()
+    def place(words: list[str]) -> str:
+        desk.place(words[0] if words else None)
+        return "document placed"
 
-    if sys.stdin is not None and not sys.stdin.closed:
-        threading.Thread(target=read_commands, name="sim-stdin", daemon=True).start()
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        serve_console({"place": place, "remove": said(desk.remove, "document removed")}, usage=COMMANDS,
+                      banner=banner, errors=(KeyError, ValueError),
+                      on_usr1=lambda: (desk.remove if desk.placed else desk.place)())
     finally:
         desk.close()
         if handle is not None:

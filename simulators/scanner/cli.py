@@ -13,11 +13,11 @@ place/remove.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import tempfile
-import threading
 from pathlib import Path
+
+from simulators.console import said, serve_console
 
 COMMANDS = "place [PROFILE], remove, vanish, vanish-mid-scan, back, stall, resume, quit"
 
@@ -51,15 +51,19 @@ def _spec(profile: str, forgeries: list[str]) -> object:
 
     try:
         return spec_from_profile(profile, forgeries=frozenset(forgeries))
-    except (ProfileError, ValueError) as exc:
-        raise SystemExit(f"gateway-sim: {exc}") from None
+    except ProfileError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
     from .sane_config import write_sane_config
     from .server import SimulatedScanner
 
-    spec = _spec(args.profile, args.forgery)
+    try:
+        spec = _spec(args.profile, args.forgery)
+    except ValueError as exc:
+        print(f"gateway-sim: {exc}", file=sys.stderr)
+        return 2
     try:
         sim = SimulatedScanner(host=None if args.host == "auto" else args.host, port=args.port)
     except OSError as exc:
@@ -76,63 +80,32 @@ def run(args: argparse.Namespace) -> int:
         place(spec)
     folder = args.sane_config or Path(tempfile.mkdtemp(prefix="gateway-sane-"))
     env = write_sane_config(folder, [sim.host])
-    stop = threading.Event()
 
-    def toggle(*_: object) -> None:
-        if sim.placed is None:
-            place(spec)
-        else:
-            sim.remove()
-
-    signal.signal(signal.SIGUSR1, toggle)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"device: {sim.device}", flush=True)
-    print(f"env: SANE_CONFIG_DIR={env['SANE_CONFIG_DIR']}", flush=True)
-    print(f"scanner: profile {args.profile}{' (no document)' if args.empty else ''}; type {COMMANDS}", flush=True)
-
-    def read_commands() -> None:
+    def place_cmd(words: list[str]) -> str:
         nonlocal spec
-        for line in sys.stdin:
-            word, _, rest = line.strip().partition(" ")
-            word = word.lower()
-            if word == "place":
-                if rest.strip():
-                    spec = _spec(rest.strip(), args.forgery)
-                place(spec)
-                print("document placed", flush=True)
-            elif word == "remove":
-                sim.remove()
-                print("document removed", flush=True)
-            elif word == "vanish":
-                sim.vanish()
-                print("scanner gone", flush=True)
-            elif word == "vanish-mid-scan":
-                sim.vanish(mid_scan=True)
-                print("scanner will vanish during the next scan", flush=True)
-            elif word == "back":
-                sim.restore()
-                print("scanner back", flush=True)
-            elif word == "stall":
-                sim.stall = True
-                print("scans stall half-way", flush=True)
-            elif word == "resume":
-                sim.stall = False
-                print("scans run", flush=True)
-            elif word in ("quit", "exit", "stop"):
-                break
-            elif word:
-                print(f"commands: {COMMANDS}", flush=True)
-        else:
-            return  # stdin closed (a service): run until a signal
-        stop.set()
+        if words:
+            spec = _spec(words[0], args.forgery)
+        place(spec)
+        return "document placed"
 
-    if sys.stdin is not None and not sys.stdin.closed:
-        threading.Thread(target=read_commands, name="sim-stdin", daemon=True).start()
+    def stall(on: bool) -> None:
+        sim.stall = on
+
+    commands = {
+        "place": place_cmd,
+        "remove": said(sim.remove, "document removed"),
+        "vanish": said(sim.vanish, "scanner gone"),
+        "vanish-mid-scan": said(lambda: sim.vanish(mid_scan=True), "scanner will vanish during the next scan"),
+        "back": said(sim.restore, "scanner back"),
+        "stall": said(lambda: stall(True), "scans stall half-way"),
+        "resume": said(lambda: stall(False), "scans run"),
+    }
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        serve_console(commands, usage=COMMANDS,
+                      banner=[f"device: {sim.device}", f"env: SANE_CONFIG_DIR={env['SANE_CONFIG_DIR']}",
+                              f"scanner: profile {args.profile}{' (no document)' if args.empty else ''}; "
+                              f"type {COMMANDS}"],
+                      on_usr1=lambda: place(spec) if sim.placed is None else sim.remove())
     finally:
         sim.close()
     return 0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
+
+from simulators.console import said, serve_console
 
 from .device import FAULTS, DeviceSettings, SimulatedTranslator
 from .dictionary import LANGUAGES
@@ -52,41 +52,26 @@ def run_translator(args: argparse.Namespace) -> int:
             print(f"gateway-sim: cannot listen on {args.listen}: {exc}", file=sys.stderr)
             return 2
         print(f"address: tcp://{server.address[0]}:{server.address[1]}", flush=True)
-    print(f"translator: languages {','.join(languages)}; {'cloud' if args.cloud else 'offline'}; "
-          f"fault {args.fault}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    usage = "fault " + "|".join(FAULTS) + ", cloud, offline, status, quit"
 
-    def commands() -> None:
-        for line in sys.stdin:
-            words = line.split()
-            if not words:
-                continue
-            if words[0] in ("quit", "exit", "stop"):
-                break
-            if words[0] == "fault" and len(words) == 2 and words[1] in FAULTS:
-                settings.fault = words[1]
-                print(f"fault {words[1]}", flush=True)
-            elif words[0] in ("cloud", "offline"):
-                settings.cloud = words[0] == "cloud"
-                server.broadcast(device.status_line())
-                print(f"mode {words[0]}", flush=True)
-            elif words[0] == "status":
-                server.broadcast(device.status_line())
-                print("status sent", flush=True)
-            else:
-                print("commands: fault " + "|".join(FAULTS) + ", cloud, offline, status, quit", flush=True)
-        else:
-            return  # stdin closed: run until a signal
-        stop.set()
+    def fault(words: list[str]) -> str:
+        if len(words) != 1 or words[0] not in FAULTS:
+            return f"commands: {usage}"
+        settings.fault = words[0]
+        return f"fault {words[0]}"
 
-    if sys.stdin is not None and not sys.stdin.closed:
-        threading.Thread(target=commands, name="sim-stdin", daemon=True).start()
+    def mode(cloud: bool):
+        def command(_: list[str]) -> str:
+            settings.cloud = cloud
+            server.broadcast(device.status_line())
+            return f"mode {'cloud' if cloud else 'offline'}"
+        return command
+
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        serve_console({"fault": fault, "cloud": mode(True), "offline": mode(False),
+                       "status": said(lambda: server.broadcast(device.status_line()), "status sent")},
+                      usage=usage, banner=[f"translator: languages {','.join(languages)}; "
+                                           f"{'cloud' if args.cloud else 'offline'}; fault {args.fault}"])
     finally:
         server.close()
     return 0
