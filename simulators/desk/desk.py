@@ -97,7 +97,8 @@ class SimulatedDesk:
         if profile is not None and profile != self.profile:
             self._swap(profile)
         self._placements += 1
-        self._chip.insert()  # the chip is in the field as the page lands on the glass
+        self._chip.insert()  # the chip is in the field as the page lands on the glass:
+        self._wait_card_seen()  # pcscd reports the card before the scanner's sensor reports the page
         if self._scanner is not None:
             self._scanner.place_scanned(self.spec, self.dpi, seed=self._placements)
         if self._camera is not None:
@@ -107,6 +108,14 @@ class SimulatedDesk:
 
             self._pty.play(faults.swipe("desko", self.spec.lines()))
         self.placed = True
+
+    def _wait_card_seen(self, timeout: float = 5.0) -> None:
+        from simulators.pcscd import wait_card_state
+
+        try:
+            wait_card_state(self.chip_reader, True, timeout=timeout)
+        except ImportError:  # no pyscard: nothing to wait for (without pcscd it returns at once)
+            return
 
     def remove(self) -> None:
         if self._scanner is not None:
